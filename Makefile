@@ -1,0 +1,23 @@
+# The two entry points of the README. Both create .venv in the repo root on first use.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+
+.PHONY: setup demo test check bench
+
+setup: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+demo: setup
+	$(BIN)/tellers count --rctab ../shared/conformance/rctab/2013_minneapolis_mayor/2013_minneapolis_mayor_config.json
+
+test: setup
+	scripts/check
+
+bench: setup
+	$(BIN)/python bench/count_bench.py

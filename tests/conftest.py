@@ -1,0 +1,22 @@
+"""Shared fixtures.
+
+The reference material in ``../shared`` (conformance suites, real elections, scenarios)
+is read in place through :data:`SHARED`, never copied into the project.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared"
+
+
+@pytest.fixture(scope="session")
+def shared_dir() -> Path:
+    """The shared reference material beside the repository."""
+    if not SHARED.is_dir():
+        pytest.fail(f"the shared reference material is missing: expected it at {SHARED}")
+    return SHARED
