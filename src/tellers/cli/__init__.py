@@ -1,1 +1,3 @@
 """tellers.cli."""
+
+__all__: list[str] = []

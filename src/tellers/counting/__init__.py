@@ -1,1 +1,3 @@
 """tellers.counting."""
+
+__all__: list[str] = []

@@ -1,1 +1,3 @@
 """tellers.crypto."""
+
+__all__: list[str] = []

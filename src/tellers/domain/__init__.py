@@ -1,1 +1,3 @@
 """tellers.domain."""
+
+__all__: list[str] = []

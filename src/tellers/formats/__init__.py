@@ -1,1 +1,3 @@
 """tellers.formats."""
+
+__all__: list[str] = []

@@ -1,1 +1,3 @@
 """tellers.notify."""
+
+__all__: list[str] = []

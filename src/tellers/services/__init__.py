@@ -1,1 +1,3 @@
 """tellers.services."""
+
+__all__: list[str] = []

@@ -1,1 +1,3 @@
 """tellers.storage."""
+
+__all__: list[str] = []

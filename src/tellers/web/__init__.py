@@ -1,1 +1,3 @@
 """tellers.web."""
+
+__all__: list[str] = []

@@ -1,1 +1,3 @@
 """tellers.counting.rules."""
+
+__all__: list[str] = []
