@@ -11,6 +11,7 @@ import sys
 import typer
 
 from tellers import __version__
+from tellers.cli.count import count_command
 from tellers.errors import TellersError
 
 __all__ = ["app", "main"]
@@ -22,6 +23,9 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+
+
+app.command("count")(count_command)
 
 
 @app.command()
