@@ -1,0 +1,188 @@
+"""RCTab contests counted by tellers, and RCTab's detailed JSON report written from the result.
+
+``tabulate_rctab`` runs an RCTab contest (config and cast vote records, as read by
+:mod:`tellers.formats.rctab_config`) with RCTab's own rules, as implemented in
+:mod:`tellers.counting.rctab_engine`; ``rctab_report`` renders one count in the layout of
+RCTab's ``*_expected_detailed_report.json`` (``ResultsWriter.generateSummaryJson`` in
+github.com/BrightSpots/rcv): the same field names, amounts as decimal strings, map keys
+sorted as RCTab's JSON writer sorts them, and within a round the elected candidates then
+the eliminated ones, each group by name. The report is a pure rendering of the
+:class:`~tellers.counting.rounds.CountResult`: every number comes from the result's
+rounds, transfers and ``details``.
+
+``multiPassIrv`` gives one report per pass (seat), as RCTab writes ``..._1``, ``..._2``...
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from tellers.counting.amounts import Amount, format_amount
+from tellers.counting.rctab_engine import (
+    FINAL_ROUND_SURPLUS,
+    INACTIVE_KEYS,
+    MULTI_PASS,
+    UNDECLARED_WRITE_INS,
+    RctabRuleSet,
+    tabulate,
+)
+from tellers.counting.rounds import CountResult, Round
+from tellers.formats.rctab_config import RctabConfig, RctabContest
+
+__all__ = ["count_rctab", "rctab_report", "rules_from_config", "tabulate_rctab"]
+
+GENERATED_BY = "tellers"
+
+
+def _java_key(text: str) -> bytes:
+    """Jackson sorts map keys with ``String.compareTo``: UTF-16 code unit order."""
+    return text.encode("utf-16-be")
+
+
+def _sorted_map(values: dict[str, str]) -> dict[str, str]:
+    return {k: values[k] for k in sorted(values, key=_java_key)}
+
+
+def rules_from_config(
+    config: RctabConfig, candidates: tuple[str, ...], *, excluded: frozenset[str] = frozenset()
+) -> RctabRuleSet:
+    """The engine's rule set for a config (one pass, for ``multiPassIrv``)."""
+    rules = config.rules
+    seats = 1 if rules.winner_election_mode == MULTI_PASS else rules.number_of_winners
+    mode = rules.winner_election_mode
+    if mode == MULTI_PASS:
+        mode = "singleWinnerMajority"
+    minimum = rules.minimum_vote_threshold
+    ruleset = RctabRuleSet(
+        mode=mode,
+        seats=seats,
+        tiebreak_mode=rules.tiebreak_mode,
+        random_seed=rules.random_seed,
+        overvote_rule=rules.overvote_rule,
+        max_skipped_ranks_allowed=rules.max_skipped_ranks_allowed,
+        exhaust_on_duplicate_candidate=rules.exhaust_on_duplicate_candidate,
+        batch_elimination=rules.batch_elimination,
+        continue_until_two_candidates_remain=rules.continue_until_two_candidates_remain,
+        stop_tabulation_early_after_round=rules.stop_tabulation_early_after_round,
+        minimum_vote_threshold=Decimal(minimum or 0),
+        decimal_places_for_vote_arithmetic=rules.decimal_places_for_vote_arithmetic,
+        non_integer_winning_threshold=rules.non_integer_winning_threshold,
+        hare_quota=rules.hare_quota,
+        does_first_round_determine_threshold=rules.does_first_round_determine_threshold,
+        multi_seat_bottoms_up_percentage_threshold=rules.multi_seat_bottoms_up_percentage_threshold,
+        excluded=frozenset(c.name for c in config.candidates if c.excluded) | excluded,
+        undeclared_write_ins=UNDECLARED_WRITE_INS if UNDECLARED_WRITE_INS in candidates else None,
+        candidate_order=tuple(c.name for c in config.candidates),
+    )
+    ruleset.check()
+    return ruleset
+
+
+def _method(mode: str) -> str:
+    return {
+        "singleWinnerMajority": "irv",
+        "multiWinnerAllowMultipleWinnersPerRound": "stv-rctab",
+        "multiWinnerAllowOnlyOneWinnerPerRound": "stv-rctab",
+        "bottomsUp": "bottoms-up",
+        "bottomsUpUsingPercentageThreshold": "bottoms-up",
+        MULTI_PASS: "sequential-irv",
+    }.get(mode, mode)
+
+
+def count_rctab(contest: RctabContest) -> list[CountResult]:
+    """Count an RCTab contest: one result, or one per pass for ``multiPassIrv``.
+
+    Raises:
+        CountError: a tie that needs an operator, or a count RCTab would abort.
+    """
+    config = contest.config
+    profile = contest.profile
+    method = _method(config.rules.winner_election_mode)
+    if config.rules.winner_election_mode != MULTI_PASS:
+        rules = rules_from_config(config, profile.candidates)
+        return [tabulate(profile, rules, method=method)]
+    results: list[CountResult] = []
+    winners: list[str] = []
+    for _ in range(config.rules.number_of_winners):
+        rules = rules_from_config(config, profile.candidates, excluded=frozenset(winners))
+        result = tabulate(profile, rules, method=method)
+        results.append(result)
+        if len(result.winners) != 1:
+            break
+        winners.append(result.winners[0])
+    return results
+
+
+def tabulate_rctab(contest: RctabContest) -> list[dict[str, Any]]:
+    """RCTab's detailed JSON report(s) for a contest (one per pass for ``multiPassIrv``)."""
+    return [rctab_report(contest.config, result) for result in count_rctab(contest)]
+
+
+def _text(value: Amount | None) -> str:
+    return format_amount(value if value is not None else 0)
+
+
+def _inactive(rnd: Round, *, final: bool, uses_surpluses: bool) -> dict[str, str]:
+    keys = list(INACTIVE_KEYS)
+    if uses_surpluses and final:
+        keys.append(FINAL_ROUND_SURPLUS)
+    return _sorted_map({k: _text(rnd.inactive.get(k, 0)) for k in keys})
+
+
+def _actions(rnd: Round) -> list[dict[str, Any]]:
+    by_source = {t.source: t for t in rnd.transfers}
+    actions: list[dict[str, Any]] = []
+    for kind, names in (("elected", rnd.elected), ("eliminated", rnd.eliminated)):
+        for name in sorted(names, key=_java_key):
+            moved: dict[str, str] = {}
+            transfer = by_source.get(name)
+            if transfer is not None:
+                moved = {k: _text(v) for k, v in transfer.to.items() if v}
+                if transfer.exhausted:
+                    moved["exhausted"] = _text(transfer.exhausted)
+                if transfer.loss:
+                    moved["residual surplus"] = _text(transfer.loss)
+            actions.append({kind: name, "transfers": _sorted_map(moved)})
+    return actions
+
+
+def rctab_report(config: RctabConfig, result: CountResult) -> dict[str, Any]:
+    """Render ``result`` as RCTab's detailed JSON report (see the module docstring)."""
+    details = result.details
+    uses_surpluses = bool(details.get("uses_surpluses", False))
+    results: list[dict[str, Any]] = []
+    last = len(result.rounds)
+    for rnd in result.rounds:
+        results.append(
+            {
+                "inactiveBallots": _inactive(
+                    rnd, final=rnd.number == last, uses_surpluses=uses_surpluses
+                ),
+                "round": rnd.number,
+                "tally": _sorted_map({k: _text(v) for k, v in rnd.tallies.items()}),
+                "tallyResults": _actions(rnd),
+                "threshold": _text(rnd.threshold),
+            }
+        )
+    final_threshold = result.rounds[-1].threshold if result.rounds else None
+    undervotes = details.get("undervotes", 0)
+    total = details.get("total_ballots", result.valid)
+    return {
+        "config": {
+            "contest": config.contest_name,
+            "date": config.contest_date,
+            "generatedBy": GENERATED_BY,
+            "jurisdiction": config.contest_jurisdiction,
+            "office": config.contest_office,
+        },
+        "jsonFormatVersion": "1",
+        "results": results,
+        "summary": {
+            "finalThreshold": _text(final_threshold),
+            "numCandidates": int(str(details.get("num_candidates", len(result.candidates)))),
+            "numWinners": int(str(details.get("number_of_winners", result.seats))),
+            "totalNumBallots": _text(total),  # type: ignore[arg-type]
+            "undervotes": int(str(undervotes)),
+        },
+    }
