@@ -33,9 +33,10 @@ comparison. Errors name the file and the key (:class:`~tellers.errors.BallotFile
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 
 from tellers.counting.methods import CountParams
@@ -164,11 +165,10 @@ def _amount(value: object, *, path: str, key: str) -> Decimal:
     if isinstance(value, bool) or not isinstance(value, int | float):
         problem = f"expected a number of votes, got {value!r}"
         raise BallotFileError(path, "", key, problem)
-    try:
-        return Decimal(repr(value)).quantize(_QUANTUM)
-    except InvalidOperation as err:
+    if isinstance(value, float) and not math.isfinite(value):
         problem = f"not a finite number of votes: {value!r}"
-        raise BallotFileError(path, "", key, problem) from err
+        raise BallotFileError(path, "", key, problem)
+    return Decimal(repr(value)).quantize(_QUANTUM)
 
 
 def _int(value: object, *, path: str, key: str) -> int:
@@ -204,7 +204,10 @@ def read_sb1288_spec(path: Path, *, root: Path | None = None) -> Sb1288Spec:
     if not isinstance(includes, list) or not all(isinstance(i, str) for i in includes):
         raise BallotFileError(where, "", "include", f"expected a list of paths: {includes!r}")
     for include in includes:
-        merged.update(_load(base / include, what=f"included file {include!r}"))
+        try:
+            merged.update(_load(base / include, what="included file"))
+        except BallotFileError as err:
+            raise BallotFileError(where, "", "include", str(err)) from err
     merged.update(primary)
 
     description = merged["description"]
