@@ -135,6 +135,8 @@ class RctabRuleSet:
     does_first_round_determine_threshold: bool = False
     multi_seat_bottoms_up_percentage_threshold: Decimal | None = None
     """As a percentage (``15`` for 15%)."""
+    cutoff_elimination: bool = False
+    """Bottoms-up by percentage: eliminate every candidate under the threshold at once."""
     excluded: frozenset[str] = frozenset()
     undeclared_write_ins: str | None = None
     """The profile's candidate that stands for undeclared write-ins, if any."""
@@ -254,6 +256,7 @@ KNOWN_OPTIONS = frozenset(
         "hare_quota",
         "does_first_round_determine_threshold",
         "multi_seat_bottoms_up_percentage_threshold",
+        "cutoff_elimination",
         "excluded",
         "undeclared_write_ins",
         "candidate_order",
@@ -307,6 +310,7 @@ def rules_from_options(
         multi_seat_bottoms_up_percentage_threshold=_opt_decimal(
             options, "multi_seat_bottoms_up_percentage_threshold"
         ),
+        cutoff_elimination=_opt_bool(options, "cutoff_elimination", False),
         excluded=frozenset(_opt_names(options, "excluded")),
         undeclared_write_ins=str(uwi) if uwi else None,
         candidate_order=_opt_names(options, "candidate_order"),
@@ -739,7 +743,9 @@ class _Tabulation:
                 selected = [self.break_tie(selected, winner=True)]
         return selected
 
-    def eliminate(self, groups: list[tuple[Decimal, list[int]]]) -> list[int]:
+    def eliminate(
+        self, groups: list[tuple[Decimal, list[int]]], threshold: Decimal
+    ) -> list[int]:
         rules = self.rules
         if self.uwi >= 0 and self.uwi in self.tally and self.tally[self.uwi] > 0:
             return [self.uwi]
@@ -750,6 +756,10 @@ class _Tabulation:
                 msg = "every declared candidate is below the minimum vote threshold"
                 raise CountError(msg)
             return below
+        if rules.cutoff_elimination and rules.is_bottoms_up_pct:
+            below = [c for votes, cands in groups if votes < threshold for c in cands]
+            if below:
+                return below
         if rules.batch_elimination:
             batch = self.batch(groups)
             if len(batch) > 1:
@@ -854,7 +864,10 @@ class _Tabulation:
             if rules.seats > 1:
                 recompute = self.round == 1
             else:
-                recompute = self.round == 1 or not rules.does_first_round_determine_threshold
+                # the threshold is frozen once a winner is known (continueUntilTwo...)
+                recompute = self.round == 1 or not (
+                    rules.does_first_round_determine_threshold or self.winner_round
+                )
             if recompute:
                 threshold = self.threshold_for(active_votes)
             groups = self.groups(active_set)
@@ -878,7 +891,7 @@ class _Tabulation:
                 )
                 or rules.is_bottoms_up_pct
             ):
-                eliminated = self.eliminate(groups)
+                eliminated = self.eliminate(groups, threshold)
                 if not eliminated:
                     msg = f"round {self.round}: no candidate could be eliminated"
                     raise CountError(msg)

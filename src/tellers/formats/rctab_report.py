@@ -71,6 +71,7 @@ def rules_from_config(
         hare_quota=rules.hare_quota,
         does_first_round_determine_threshold=rules.does_first_round_determine_threshold,
         multi_seat_bottoms_up_percentage_threshold=rules.multi_seat_bottoms_up_percentage_threshold,
+        cutoff_elimination=rules.raw.get("cutoffElimination") in (True, "true"),
         excluded=frozenset(c.name for c in config.candidates if c.excluded) | excluded,
         undeclared_write_ins=UNDECLARED_WRITE_INS if UNDECLARED_WRITE_INS in candidates else None,
         candidate_order=tuple(c.name for c in config.candidates),
