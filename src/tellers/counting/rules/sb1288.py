@@ -4,14 +4,18 @@ Source text: California Senate Bill 1288 (2015-2016 session, Leno), enrolled 26 
 2016, passed by the Legislature and vetoed. It would have added Division 22 to the
 Elections Code; Chapter 1 defines the terms used below (continuing candidate, overvote,
 skipped ranking, abstention, exhausted ballot, threshold) and Chapter 2 gives the counts:
-single-winner RCV (instant runoff) in **Elections Code section 22100** and multiple-winner
-RCV (single transferable vote, weighted inclusive Gregory with five decimal places) in
-**section 22101**. The statute was drafted so that "any two conforming implementations
-would produce the same results". Where its wording leaves a choice (how ties are broken,
-whether an IRV count stops at the first majority, how rankings are expressed) we follow
-the author's reference implementation, DavidCary/CA-SB1288 (package ``sb1288``:
-``rcv.Tabulation``, ``ballot.Ballot.get_hrcc``, ``decimal5.Decimal5``), and its JSON test
-cases, which pin every round of every case (see ``tests/golden/test_sb1288_conformance.py``).
+single-winner RCV (instant runoff), which the bill explicitly lets an officer shorten by
+defeating several candidates at once, and multiple-winner RCV (single transferable vote,
+weighted inclusive Gregory with five decimal places), **Elections Code section 22101** as
+the reference's ``stv-altdefs.md`` cites it, the IRV section preceding it. The bill was
+drafted so
+that "any two conforming implementations would produce the same results". Where its
+wording leaves a choice (how ties are broken, whether an IRV count stops at the first
+majority, how rankings are expressed) we follow the author's reference implementation,
+DavidCary/CA-SB1288 (package ``sb1288``: ``rcv.Tabulation``, ``ballot.Ballot.get_hrcc``,
+``decimal5.Decimal5``), and its JSON test cases, which pin every round of every case (see
+``tests/golden/test_sb1288_conformance.py``). Subdivision letters below are those the
+reference's ``stv-altdefs.md`` cites; the other steps are described, not lettered.
 
 How a ballot counts (Chapter 1, as the reference reads it). Each round a ballot counts for
 its *highest-ranked continuing candidate*: its rankings are read from the first; a skipped
@@ -24,7 +28,7 @@ before any continuing candidate stops the ballot, which then counts under
 (``max_ranking_levels``), otherwise it is **other exhausted**. The three are reported
 every round (:attr:`Round.inactive`), cumulatively.
 
-Section 22100, IRV (``seats == 1``), round by round:
+Single-winner count (IRV, ``seats == 1``), round by round:
 
 1. Tally the votes of the continuing candidates (one vote per ballot).
 2. With only one candidate, elect them. With two continuing candidates, defeat the one
@@ -32,18 +36,20 @@ Section 22100, IRV (``seats == 1``), round by round:
    ("finalists") unless the ``stop_at_majority`` option is set, in which case a candidate
    with more than half of the continuing votes is elected at once.
 3. Otherwise defeat the continuing candidate with the fewest votes and transfer their
-   ballots. Under the ``alternative_defeats`` option the statute lets the officer defeat
-   several at once: the largest group of lowest candidates whose combined votes are fewer
-   than the votes of the next candidate up (never fewer than two candidates remain).
+   ballots. Under the ``alternative_defeats`` option several are defeated at once: the
+   largest group of lowest candidates whose combined votes are fewer than the votes of the
+   next candidate up (never fewer than two candidates remain).
 
-Section 22101, STV (``seats > 1``), round by round:
+Multiple-winner count (STV, section 22101, ``seats > 1``), round by round:
 
-(a) Round 1: the **threshold** is the total of the votes counting for candidates divided by
-    ``seats + 1``, rounded *up* at the fifth decimal place (``decimal5`` division with
-    ``round_away``); for 15 votes and 2 seats it is exactly 5, for 16 votes 5.33334.
-(b) If in round 1 there are no more candidates than seats, all are elected.
-(c) Every continuing candidate with *more than* the threshold is elected.
-(d) When the seats are filled, all remaining continuing candidates are defeated.
+- Round 1: the **threshold** is the total of the votes counting for candidates divided by
+  ``seats + 1``, rounded *up* at the fifth decimal place (``decimal5`` division with
+  ``round_away``); for 15 votes and 2 seats it is exactly 5 (reference case ``stv-001``),
+  for 16 votes 5.33334.
+- If in round 1 there are no more candidates than seats, all are elected.
+- Every continuing candidate with *more than* the threshold is elected.
+- When the seats are filled, all remaining continuing candidates are defeated.
+
 (f) Otherwise, if any elected candidate has votes above the threshold, the **surplus** is
     transferred: the surplus fraction is ``surplus / votes``, truncated to five decimal
     places; each of the candidate's ballots keeps its *transfer value* times that fraction,
