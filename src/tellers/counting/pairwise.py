@@ -148,7 +148,10 @@ def tie_breaking_ranking(
     pick a ballot at random and order the candidates as it does; keep picking ballots at
     random, without replacement, and use each to order candidates that are still equal;
     when the ballots run out, order whoever is still equal at random. Equal marks and
-    unranked candidates leave candidates equal (see :func:`preference_levels`).
+    unranked candidates leave candidates equal (see :func:`preference_levels`). Ballots
+    are drawn from a canonical order of the distinct ballots (sorted by the preferences
+    they express), so the ranking depends only on the seed and on the ballots as a
+    multiset: storing or casting them in another order changes nothing.
 
     Args:
         profile: the ballots.
@@ -161,8 +164,13 @@ def tie_breaking_ranking(
     rng = random.Random(seed)
     chosen = list(range(len(profile.candidates))) if candidates is None else list(candidates)
     groups: list[list[int]] = [sorted(chosen)] if chosen else []
-    levels = preference_levels(profile)
-    remaining = [int(c) for c in profile.counts.tolist()]
+    # Put the distinct ballots in a canonical order (by what they say, not by the order
+    # they were cast or stored), so the draw depends only on the seed and the ballots.
+    raw = preference_levels(profile)
+    canonical = sorted(range(len(profile)), key=lambda row: raw[row].tolist())
+    levels = raw[canonical] if canonical else raw
+    counts = profile.counts.tolist()
+    remaining = [int(counts[row]) for row in canonical]
     left = sum(remaining)
     while left > 0 and any(len(g) > 1 for g in groups):
         pick = rng.randrange(left)

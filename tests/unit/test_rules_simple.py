@@ -1,0 +1,194 @@
+"""Plurality, block vote, approval and Borda.
+
+The Tennessee example (voters in Memphis 42%, Nashville 26%, Chattanooga 15%,
+Knoxville 17%, each ranking the cities by distance) is the standard worked example of
+the Wikipedia articles on these rules: plurality elects Memphis with 42; the Borda
+count (n-1..0 points) gives Nashville 194, Chattanooga 173, Memphis 126, Knoxville 107
+per 100 voters. Other expectations are worked by hand from each rule's definition.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import pytest
+
+from tellers.counting.methods import CountParams, count
+from tellers.counting.profile import Profile
+from tellers.errors import CountError, InvalidCountOptions
+
+CITIES = ("Memphis", "Nashville", "Chattanooga", "Knoxville")
+
+
+@pytest.fixture
+def tennessee() -> Profile:
+    m, n, c, k = range(4)
+    return Profile.from_ballots(
+        CITIES,
+        [([m, n, c, k], 42), ([n, c, k, m], 26), ([c, k, n, m], 15), ([k, c, n, m], 17)],
+    )
+
+
+def test_plurality_elects_memphis_on_first_preferences(tennessee: Profile) -> None:
+    result = count(tennessee, "plurality")
+    assert result.winners == ("Memphis",)
+    assert dict(result.rounds[0].tallies) == {
+        "Memphis": 42,
+        "Nashville": 26,
+        "Chattanooga": 15,
+        "Knoxville": 17,
+    }
+    assert result.valid == 100
+
+
+def test_plurality_counts_overvoted_and_blank_first_ranks_as_invalid() -> None:
+    a, b = 0, 1
+    profile = Profile.from_ballots(
+        ("A", "B"),
+        [([a], 5), ([b], 3), ([frozenset({a, b})], 2), ([None, b], 4), ([], 1)],
+    )
+    result = count(profile, "plurality")
+    assert result.winners == ("A",)
+    assert dict(result.rounds[0].tallies) == {"A": 5, "B": 3}
+    assert result.valid == 8
+    assert result.rounds[0].exhausted == 7
+    assert result.details["invalid"] == {"blank": 5, "overvote": 2}
+
+
+def test_plurality_tie_needs_a_seed_and_records_the_lot() -> None:
+    profile = Profile.from_rankings(("A", "B", "C"), [["A"], ["B"], ["C"], ["A"], ["B"]])
+    with pytest.raises(CountError, match="no seed"):
+        count(profile, "plurality")
+    first = count(profile, "plurality", CountParams(seed=2026))
+    again = count(profile, "plurality", CountParams(seed=2026))
+    assert first.winners == again.winners
+    assert first.winners[0] in {"A", "B"}
+    (tie,) = first.tie_breaks
+    assert tie.tied == ("A", "B")
+    assert tie.how == "lot"
+    assert first.seed == 2026
+
+
+def test_plurality_with_several_seats_elects_the_top_candidates() -> None:
+    profile = Profile.from_rankings(("A", "B", "C"), [["A"]] * 3 + [["B"]] * 2 + [["C"]])
+    assert count(profile, "plurality", CountParams(seats=2)).winners == ("A", "B")
+
+
+def test_block_vote_gives_one_vote_to_each_marked_candidate_up_to_the_seats() -> None:
+    a, b, c, d = range(4)
+    profile = Profile.from_ballots(
+        ("A", "B", "C", "D"),
+        [
+            ([a, b], 10),  # two votes
+            ([c], 4),  # a plumper
+            ([b, c, d], 3),  # too many marks for 2 seats: void
+            ([frozenset({c, d})], 6),  # two marks side by side: a valid block vote
+            ([], 1),
+        ],
+    )
+    result = count(profile, "block", CountParams(seats=2, seed=7))
+    assert dict(result.rounds[0].tallies) == {"A": 10, "B": 10, "C": 10, "D": 6}
+    assert result.details["invalid"] == {"blank": 1, "overvote": 3, "unreadable": 0}
+    assert result.valid == 20
+    # A, B and C tie for the two seats: one lot per seat, each recorded.
+    first_lot, second_lot = result.tie_breaks
+    assert first_lot.tied == ("A", "B", "C")
+    assert set(second_lot.tied) == {"A", "B", "C"} - {first_lot.chosen}
+    assert result.winners == (first_lot.chosen, second_lot.chosen)
+    with pytest.raises(CountError):
+        count(profile, "block", CountParams(seats=2, seed=None))
+
+
+def test_block_vote_first_marks_option_counts_the_first_seats_marks_of_an_overvote() -> None:
+    a, b, c = range(3)
+    profile = Profile.from_ballots(("A", "B", "C"), [([c, b, a], 1), ([a], 1)])
+    void = count(profile, "block", CountParams(seats=2, seed=7))
+    assert dict(void.rounds[0].tallies) == {"A": 1, "B": 0, "C": 0}
+    first = count(profile, "block", CountParams(seats=2, seed=7, options={"overvote": "first"}))
+    assert dict(first.rounds[0].tallies) == {"A": 1, "B": 1, "C": 1}
+
+
+def test_approval_counts_every_marked_candidate_once_in_any_order() -> None:
+    a, b, c = range(3)
+    profile = Profile.from_ballots(
+        ("A", "B", "C"),
+        [
+            ([a, b], 4),
+            ([b, a], 3),
+            ([c, None, b], 2),
+            ([b, b], 1),
+            ([frozenset({a, c})], 2),
+            ([], 5),
+        ],
+    )
+    result = count(profile, "approval")
+    assert dict(result.rounds[0].tallies) == {"A": 9, "B": 10, "C": 4}
+    assert result.winners == ("B",)
+    assert result.valid == 12
+    assert result.details["invalid"] == {"blank": 5, "unreadable": 0}
+
+
+def test_approval_rejects_an_overvote_cell_whose_candidates_are_unknown() -> None:
+    profile = Profile.from_ballots(("A", "B"), [([0], 2), ([frozenset()], 1)])
+    result = count(profile, "approval")
+    assert result.details["invalid"] == {"blank": 0, "unreadable": 1}
+    assert result.valid == 2
+
+
+def test_borda_standard_scores_match_the_tennessee_example(tennessee: Profile) -> None:
+    result = count(tennessee, "borda")
+    assert dict(result.rounds[0].tallies) == {
+        "Memphis": 126,
+        "Nashville": 194,
+        "Chattanooga": 173,
+        "Knoxville": 107,
+    }
+    assert result.winners == ("Nashville",)
+
+
+def test_borda_dowdall_gives_one_over_the_position(tennessee: Profile) -> None:
+    result = count(tennessee, "borda", CountParams(options={"variant": "dowdall"}))
+    tallies = result.rounds[0].tallies
+    # Memphis: 42 firsts and 58 fourths = 42 + 58/4.
+    assert tallies["Memphis"] == Fraction(42) + Fraction(58, 4)
+    # Nashville: 42 seconds, 26 firsts, 32 thirds.
+    assert tallies["Nashville"] == Fraction(42, 2) + 26 + Fraction(32, 3)
+    assert result.winners == ("Nashville",)
+    assert result.details["points"]["Memphis"] == "56.5"
+
+
+def test_borda_gives_unranked_candidates_nothing_and_shares_equal_ranks() -> None:
+    a, b, c, d = range(4)
+    profile = Profile.from_ballots(
+        ("A", "B", "C", "D"), [([a], 1), ([b, frozenset({c, d})], 1), ([None, c, None, a], 1)]
+    )
+    result = count(profile, "borda", CountParams(seed=1))
+    tallies = result.rounds[0].tallies
+    # Ballot 1: A 3. Ballot 2: B 3, C and D share (2 + 1). Ballot 3 (blanks closed up): C 3, A 2.
+    assert tallies["A"] == 5
+    assert tallies["B"] == 3
+    assert tallies["C"] == Fraction(3, 2) + 3
+    assert tallies["D"] == Fraction(3, 2)
+
+
+def test_modified_borda_gives_m_points_to_the_first_of_m_ranked() -> None:
+    a, b, c = range(3)
+    profile = Profile.from_ballots(("A", "B", "C"), [([a], 3), ([b, c], 2)])
+    result = count(profile, "borda", CountParams(options={"variant": "modified"}))
+    assert dict(result.rounds[0].tallies) == {"A": 3, "B": 4, "C": 2}
+
+
+@pytest.mark.parametrize(
+    ("method", "params"),
+    [
+        ("plurality", CountParams(options={"x": 1})),
+        ("borda", CountParams(options={"variant": "nauru"})),
+        ("block", CountParams(seats=2, options={"overvote": "maybe"})),
+        ("approval", CountParams(seats=0)),
+        ("approval", CountParams(seats=5)),
+    ],
+)
+def test_bad_options_and_seats_are_refused(method: str, params: CountParams) -> None:
+    profile = Profile.from_rankings(("A", "B", "C"), [["A", "B"]])
+    with pytest.raises(InvalidCountOptions):
+        count(profile, method, params)
