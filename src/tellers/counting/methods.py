@@ -44,6 +44,8 @@ METHODS: Mapping[str, str] = {
     "copeland": "tellers.counting.rules.copeland",
     "minimax": "tellers.counting.rules.minimax",
     "motion": "tellers.counting.rules.motion",
+    "irv-sb1288": "tellers.counting.rules.sb1288",
+    "stv-sb1288": "tellers.counting.rules.sb1288",
 }
 
 
