@@ -24,8 +24,9 @@ run from ``#`` to the end of a line or between ``/*`` and ``*/``, except inside 
 Tolerated quirks of real files: a UTF-8 byte-order mark; names not quoted (then the whole
 line is the name); names written as PrefLib comment lines ``# ALTERNATIVE NAME n: ...``
 (the Glasgow 2007 files converted from PrefLib); doubled quotes inside a quoted name
-(``"A ""B"" C"`` is the name ``A "B" C``); a title without a final newline; and unquoted text
-after the title (Wichmann's test files add first-preference tables), which is kept in
+(``"A ""B"" C"`` is the name ``A "B" C``); runs of spaces inside a name, which some
+files use for alignment, read as one space; a title without a final newline; and unquoted
+text after the title (Wichmann's test files add first-preference tables), which is kept in
 :attr:`BltElection.notes`. A ``-`` in a ballot marks a skipped rank (OpenSTV).
 
 Ballot weights are whole numbers: a profile counts ballots, so a weight is how many
@@ -258,8 +259,8 @@ def parse_blt(text: str, *, path: str = "<blt>") -> BltElection:
             elif option == "undeclared":
                 undeclared.extend(cid(start, item, "undeclared") for item in items)
             elif option == "droop":
-                for item in items:
-                    key, _, value = item.partition("=")
+                for setting in items:
+                    key, _, value = setting.partition("=")
                     options[key] = value
             else:
                 raise p.fail(start.line, "option", f"unknown option [{option}]")
@@ -348,14 +349,14 @@ def parse_blt(text: str, *, path: str = "<blt>") -> BltElection:
 
     names: list[str]
     if len(alt_names) == ncand and sorted(alt_names) == list(range(1, ncand + 1)):
-        names = [alt_names[i] for i in range(1, ncand + 1)]
+        names = [" ".join(alt_names[i].split()) for i in range(1, ncand + 1)]
         rest = items_
     else:
         if len(items_) < ncand:
             line_at = items_[-1][0] if items_ else end_line
             problem = f"expected {ncand} candidate names, found {len(items_)}"
             raise p.fail(line_at, "candidate name", problem)
-        names = [text_ for _, text_, _ in items_[:ncand]]
+        names = [" ".join(text_.split()) for _, text_, _ in items_[:ncand]]
         rest = items_[ncand:]
     if len(set(names)) != len(names):
         dup = sorted({n for n in names if names.count(n) > 1})
@@ -366,10 +367,10 @@ def parse_blt(text: str, *, path: str = "<blt>") -> BltElection:
     source: str | None = None
     comment: str | None = None
     notes: list[str] = []
-    for _, text_, quoted in rest[1:]:
-        if quoted and not notes and source is None:
+    for _, text_, is_quoted in rest[1:]:
+        if is_quoted and not notes and source is None:
             source = text_
-        elif quoted and not notes and comment is None:
+        elif is_quoted and not notes and comment is None:
             comment = text_
         else:
             notes.append(text_)
