@@ -90,7 +90,7 @@ MULTI_MANY = "multiWinnerAllowMultipleWinnersPerRound"
 MULTI_ONE = "multiWinnerAllowOnlyOneWinnerPerRound"
 BOTTOMS_UP = "bottomsUp"
 BOTTOMS_UP_PCT = "bottomsUpUsingPercentageThreshold"
-MULTI_PASS = "multiPassIrv"
+MULTI_PASS = "multiPassIrv"  # noqa: S105
 MODES = (SINGLE, MULTI_MANY, MULTI_ONE, BOTTOMS_UP, BOTTOMS_UP_PCT, MULTI_PASS)
 
 TELLERS_LOT = "previousRoundCountsThenLot"
@@ -743,9 +743,7 @@ class _Tabulation:
                 selected = [self.break_tie(selected, winner=True)]
         return selected
 
-    def eliminate(
-        self, groups: list[tuple[Decimal, list[int]]], threshold: Decimal
-    ) -> list[int]:
+    def eliminate(self, groups: list[tuple[Decimal, list[int]]], threshold: Decimal) -> list[int]:
         rules = self.rules
         if self.uwi >= 0 and self.uwi in self.tally and self.tally[self.uwi] > 0:
             return [self.uwi]
