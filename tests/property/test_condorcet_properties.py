@@ -23,7 +23,7 @@ from tellers.counting.profile import Mark, Profile
 Ballot = tuple[tuple[Mark, ...], int]
 NAMES = ("Ada", "Bo", "Cy", "Di", "Ed")
 
-CONSISTENT = [
+CONSISTENT: list[tuple[str, dict[str, object]]] = [
     ("schulze", {}),
     ("schulze", {"strength": "margins"}),
     ("ranked-pairs", {}),
@@ -34,7 +34,11 @@ CONSISTENT = [
     ("minimax", {}),
     ("minimax", {"measure": "margins"}),
 ]
-SMITH = [("schulze", {}), ("ranked-pairs", {}), ("copeland", {})]
+SMITH: list[tuple[str, dict[str, object]]] = [
+    ("schulze", {}),
+    ("ranked-pairs", {}),
+    ("copeland", {}),
+]
 
 
 @st.composite

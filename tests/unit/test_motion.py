@@ -14,7 +14,15 @@ from tellers.counting.rounds import CountResult
 from tellers.errors import CountError, InvalidCountOptions
 
 
-def _motion(yes: int, no: int, abstain: int | None = None, **options: object) -> CountResult:
+def _motion(
+    yes: int,
+    no: int,
+    *,
+    abstain: int | None = None,
+    opts: Mapping[str, object] | None = None,
+    **options: object,
+) -> CountResult:
+    options = {**(opts or {}), **options}
     names = ("Yes", "No") if abstain is None else ("Yes", "No", "Abstain")
     ballots = [([0], yes), ([1], no)] + ([] if abstain is None else [([2], abstain)])
     profile = Profile.from_ballots(names, [(m, n) for m, n in ballots if n])
@@ -25,6 +33,7 @@ def _test(result: CountResult, name: str) -> Mapping[str, object]:
     tests = result.details["tests"]
     assert isinstance(tests, tuple)
     (found,) = [t for t in tests if t["test"] == name]
+    assert isinstance(found, dict)
     return found
 
 
@@ -79,8 +88,8 @@ def test_conservative_confidence_votes_are_won_by_the_leader(
 
 def test_pcs_2018_industrial_action_ballot_fails_the_50_percent_turnout() -> None:
     # S11: entitled about 142,438; Yes 50,726; No 8,528; turnout 41.6%, 85.6% Yes.
-    tua_2016 = {"eligible": 142438, "turnout_threshold": "1/2"}
-    result = _motion(50726, 8528, **tua_2016)
+    tua_2016: dict[str, object] = {"eligible": 142438, "turnout_threshold": "1/2"}
+    result = _motion(50726, 8528, opts=tua_2016)
     assert result.winners == ("No",)
     turnout = _test(result, "turnout")
     assert turnout["required"] == 71219
@@ -110,15 +119,19 @@ def test_rcn_2023_important_public_services_ballot_fails_both_thresholds() -> No
 
 def test_statutory_thresholds_are_at_least_the_fraction_rounded_up() -> None:
     # "at least 50 per cent" of 101 entitled is 51 voters; "at least 40 per cent" is 41 Yes.
-    options = {"eligible": 101, "turnout_threshold": "1/2", "support_threshold": "2/5"}
-    just = _motion(41, 10, **options)
+    options: dict[str, object] = {
+        "eligible": 101,
+        "turnout_threshold": "1/2",
+        "support_threshold": "2/5",
+    }
+    just = _motion(41, 10, opts=options)
     assert just.winners == ("Yes",)
     assert _test(just, "turnout")["required"] == 51
     assert _test(just, "support")["required"] == 41
-    assert _motion(40, 10, abstain=1, **options).winners == ("No",)  # support 40 < 41
-    assert _motion(41, 9, **options).winners == ("No",)  # turnout 50 < 51
+    assert _motion(40, 10, abstain=1, opts=options).winners == ("No",)  # support 40 < 41
+    assert _motion(41, 9, opts=options).winners == ("No",)  # turnout 50 < 51
     # Spoilt papers count toward turnout (TULRCA s. 297A) but not toward shares.
-    spoilt = _motion(41, 9, spoilt=1, **options)
+    spoilt = _motion(41, 9, spoilt=1, opts=options)
     assert spoilt.winners == ("Yes",)
     assert _share(spoilt, "yes_of_valid")["fraction"] == "41/50"
 
@@ -168,7 +181,7 @@ def test_papers_with_several_or_no_marks_are_spoilt() -> None:
 )
 def test_options_that_cannot_be_applied_exactly_are_refused(options: dict[str, object]) -> None:
     with pytest.raises(InvalidCountOptions):
-        _motion(1, 1, **options)
+        _motion(1, 1, opts=options)
 
 
 def test_a_profile_that_is_not_yes_no_is_refused() -> None:

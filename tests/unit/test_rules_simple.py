@@ -154,7 +154,9 @@ def test_borda_dowdall_gives_one_over_the_position(tennessee: Profile) -> None:
     # Nashville: 42 seconds, 26 firsts, 32 thirds.
     assert tallies["Nashville"] == Fraction(42, 2) + 26 + Fraction(32, 3)
     assert result.winners == ("Nashville",)
-    assert result.details["points"]["Memphis"] == "56.5"
+    points = result.details["points"]
+    assert isinstance(points, dict)
+    assert points["Memphis"] == "56.5"
 
 
 def test_borda_gives_unranked_candidates_nothing_and_shares_equal_ranks() -> None:
