@@ -33,7 +33,7 @@ import importlib
 import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 
 from tellers.counting.profile import Mark, Profile, ProfileBuilder
@@ -387,16 +387,30 @@ def _read_sources(raw_sources: object, folder: Path, checker: _Checker) -> tuple
                 "firstVoteRowIndex",
                 "idColumnIndex",
                 "precinctColumnIndex",
-                "batchColumnIndex",
+                "overvoteDelimiter",
+                "skippedRankLabel",
             ):
                 if _text(entry.get(name)):
                     checker.add(
-                        f'{name} should not be defined for CVR source with provider "{provider}": '
-                        f"{where}"
+                        f'{name} should not be defined for CVR source with provider "{provider}" '
+                        f"for file source: {where}"
                     )
+            if entry.get("treatBlankAsUndeclaredWriteIn") is True:
+                checker.add(
+                    "treatBlankAsUndeclaredWriteIn should not be true for CVR source with "
+                    f'provider "{provider}" for file source: {where}'
+                )
         contest_id = _label(entry.get("contestId"))
-        if provider in ("cdf", "dominion", "hart") and contest_id is None:
-            checker.add(f"contestId is required for {provider} files: {where}")
+        if provider in ("cdf", "clearBallot", "dominion", "hart"):
+            if contest_id is None:
+                checker.add(
+                    f'contestId must be defined for CVR source with provider "{provider}": {where}'
+                )
+        elif contest_id is not None:
+            checker.add(
+                f'contestId should not be defined for CVR source with provider "{provider}" '
+                f"for file source: {where}"
+            )
         uwi_label = _label(entry.get("undeclaredWriteInLabel"))
         blank_uwi = checker.boolean(
             entry.get("treatBlankAsUndeclaredWriteIn"), "treatBlankAsUndeclaredWriteIn"
@@ -408,8 +422,6 @@ def _read_sources(raw_sources: object, folder: Path, checker: _Checker) -> tuple
             )
         overvote_label = _label(entry.get("overvoteLabel"))
         delimiter = _label(entry.get("overvoteDelimiter"))
-        if delimiter is not None and overvote_label is not None:
-            checker.add(f"overvoteDelimiter and overvoteLabel can't both be supplied: {where}")
         sources.append(
             RctabSource(
                 provider=provider,
@@ -476,9 +488,7 @@ def _read_candidates(raw_candidates: object, checker: _Checker) -> tuple[RctabCa
     return tuple(candidates)
 
 
-def _read_rules(
-    raw_rules: Mapping[str, object], candidate_count: int, checker: _Checker
-) -> RctabRules:
+def _read_rules(raw_rules: Mapping[str, object], checker: _Checker) -> RctabRules:
     mode = checker.choice(
         raw_rules.get("winnerElectionMode"), "winnerElectionMode", WINNER_ELECTION_MODES
     )
@@ -499,12 +509,10 @@ def _read_rules(
     max_skipped = checker.int_or_option(
         raw_rules.get("maxSkippedRanksAllowed"), "maxSkippedRanksAllowed", "unlimited", 0
     )
+    # RCTab bounds numberOfWinners by the candidate count, yet its own regression case
+    # more_winners_than_candidates counts 5 seats among 4 candidates; we follow the case.
     winners = checker.integer(
-        raw_rules.get("numberOfWinners"),
-        "numberOfWinners",
-        0,
-        candidate_count if candidate_count >= 1 else _MAX_INT,
-        required=True,
+        raw_rules.get("numberOfWinners"), "numberOfWinners", 0, _MAX_INT, required=True
     )
     decimals = checker.integer(
         raw_rules.get("decimalPlacesForVoteArithmetic"),
@@ -527,19 +535,14 @@ def _read_rules(
         _MAX_INT,
         required=False,
     )
-    percent_raw = _text(raw_rules.get("multiSeatBottomsUpPercentageThreshold"))
-    percent: Decimal | None = None
-    if percent_raw:
-        try:
-            percent = Decimal(percent_raw)
-        except InvalidOperation:
-            percent = None
-        if percent is None or not _MIN_PERCENT <= percent <= _MAX_PERCENT:
-            checker.add(
-                "multiSeatBottomsUpPercentageThreshold must be a number from 1 to 100 if "
-                f"supplied, got {percent_raw!r}"
-            )
-            percent = None
+    percent_value = checker.integer(
+        raw_rules.get("multiSeatBottomsUpPercentageThreshold"),
+        "multiSeatBottomsUpPercentageThreshold",
+        _MIN_PERCENT,
+        _MAX_PERCENT,
+        required=False,
+    )
+    percent = Decimal(percent_value) if percent_value is not None else None
     flags = {
         name: checker.boolean(raw_rules.get(name), name)
         for name in (
@@ -551,42 +554,47 @@ def _read_rules(
             "doesFirstRoundDetermineThreshold",
         )
     }
-    if winners is not None:
-        if winners > 1:
-            if mode == "singleWinnerMajority":
+    multi_winner_modes = (
+        "multiWinnerAllowOnlyOneWinnerPerRound",
+        "multiWinnerAllowMultipleWinnersPerRound",
+    )
+    if winners is not None and winners > 0:
+        if mode == "bottomsUpUsingPercentageThreshold":
+            checker.add(f'numberOfWinners must be zero if winnerElectionMode is "{mode}"')
+        if winners > 1 and mode != "multiPassIrv":
+            if flags["continueUntilTwoCandidatesRemain"]:
                 checker.add(
-                    "winnerElectionMode can't be singleWinnerMajority in a multi-seat contest "
-                    "(numberOfWinners > 1)"
+                    "continueUntilTwoCandidatesRemain can't be true in a multi-seat contest "
+                    "unless the winner election mode is multi-pass IRV"
                 )
             if flags["batchElimination"]:
-                checker.add("batchElimination can't be true in a multi-seat contest")
-        elif winners == 1:
-            if mode in (
-                "multiPassIrv",
-                "bottomsUp",
-                "multiWinnerAllowOnlyOneWinnerPerRound",
-                "multiWinnerAllowMultipleWinnersPerRound",
-            ):
-                checker.add(f"winnerElectionMode can't be {mode} in a single-seat contest")
-            if flags["hareQuota"]:
-                checker.add("hareQuota can only be true in a multi-seat contest")
-        elif mode != "bottomsUpUsingPercentageThreshold":
+                checker.add(
+                    "batchElimination can't be true in a multi-seat contest unless the winner "
+                    "election mode is multi-pass IRV"
+                )
+        if winners == 1 and mode != "singleWinnerMajority" and mode in WINNER_ELECTION_MODES:
             checker.add(
-                "numberOfWinners can't be zero unless winnerElectionMode is "
-                "bottomsUpUsingPercentageThreshold"
+                f'winnerElectionMode can\'t be "{mode}" in a single-seat contest (numberOfWinners)'
             )
-        if mode == "bottomsUpUsingPercentageThreshold" and percent is None:
+    elif winners == 0:
+        if mode != "bottomsUpUsingPercentageThreshold":
             checker.add(
-                "multiSeatBottomsUpPercentageThreshold must be supplied when "
-                "winnerElectionMode is bottomsUpUsingPercentageThreshold"
+                "If numberOfWinners is zero, winnerElectionMode must be "
+                '"bottomsUpUsingPercentageThreshold"'
             )
-    if mode in ("bottomsUp", "bottomsUpUsingPercentageThreshold") and flags["batchElimination"]:
-        checker.add(f"batchElimination can't be true when winnerElectionMode is {mode}")
-    if flags["continueUntilTwoCandidatesRemain"] and mode != "singleWinnerMajority":
-        checker.add(
-            "continueUntilTwoCandidatesRemain can only be true when winnerElectionMode is "
-            "singleWinnerMajority"
-        )
+        if percent is None:
+            checker.add(
+                "If numberOfWinners is zero, multiSeatBottomsUpPercentageThreshold must be "
+                "specified"
+            )
+    if mode == "bottomsUpUsingPercentageThreshold" and flags["batchElimination"]:
+        checker.add(f'batchElimination can\'t be true when winnerElectionMode is "{mode}"')
+    if mode not in multi_winner_modes:
+        for flag in ("nonIntegerWinningThreshold", "hareQuota"):
+            if flags[flag]:
+                checker.add(f'{flag} can\'t be true when winnerElectionMode is "{mode}"')
+    if flags["nonIntegerWinningThreshold"] and flags["hareQuota"]:
+        checker.add("nonIntegerWinningThreshold and hareQuota can't both be true at the same time")
     return RctabRules(
         winner_election_mode=mode,
         number_of_winners=winners if winners is not None else 0,
@@ -650,7 +658,7 @@ def read_rctab_config(path: str | Path) -> RctabConfig:
     folder = config_path.resolve().parent
     sources = _read_sources(data.get("cvrFileSources"), folder, checker)
     candidates = _read_candidates(data.get("candidates"), checker)
-    rules = _read_rules(_mapping(data.get("rules"), "rules", checker), len(candidates), checker)
+    rules = _read_rules(_mapping(data.get("rules"), "rules", checker), checker)
     for source in sources:
         if source.overvote_label is not None and rules.overvote_rule == (
             "exhaustIfMultipleContinuing"
@@ -659,6 +667,17 @@ def read_rctab_config(path: str | Path) -> RctabConfig:
                 "When overvoteLabel is supplied, overvoteRule must be either "
                 "exhaustImmediately or alwaysSkipToNextRank"
             )
+        if (
+            source.provider == "ess"
+            and source.overvote_delimiter is None
+            and rules.overvote_rule == "exhaustIfMultipleContinuing"
+        ):
+            checker.add(
+                "overvoteDelimiter is required for an ES&S CVR source when overvoteRule is set "
+                f'to "exhaustIfMultipleContinuing": {source.path.name}'
+            )
+        if source.provider == "cdf" and output.get("tabulateByPrecinct") is True:
+            checker.add("tabulateByPrecinct may not be used with CDF files")
         if (
             output.get("tabulateByPrecinct") is True
             and source.provider in ("ess", "genericCsv")
