@@ -955,7 +955,8 @@ class _Tabulation:
     ) -> Round:
         winners, eliminated = decision
         out: list[Transfer] = []
-        for c, reason in [(w, "surplus") for w in winners] + [
+        surplus = winners if self.rules.uses_surpluses else []
+        for c, reason in [(w, "surplus") for w in surplus] + [
             (e, "eliminated") for e in eliminated
         ]:
             moved = transfers.get(c, {})

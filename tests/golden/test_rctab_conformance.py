@@ -1,0 +1,142 @@
+"""RCTab's own regression cases, counted by tellers and compared with RCTab's reports.
+
+The cases are RCTab's ``test_data`` (BrightSpots/rcv, see
+``shared/conformance/rctab/README.md``), read in place. Every case folder whose config
+names only CVR providers tellers reads (``cdf``, ``ess``, ``genericCsv``) and that has an
+expected detailed report is tabulated, and the report tellers writes must equal RCTab's:
+the same keys in the same order, the same rounds, tallies, transfers, inactive ballots,
+thresholds and summary, amounts compared as exact decimals. Only
+``config.generatedBy`` (which names the program) is ignored, as RCTab's own test does.
+Cases from other vendors are skipped, except ``dominion_alaska``, which is counted from
+RCTab's own CSV conversion of the same ballots (``conversions_from_dominion``).
+"""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tellers.errors import BallotFileError, TellersError
+from tellers.formats.rctab_config import (
+    RctabContest,
+    load_rctab_contest,
+    read_rctab_config,
+)
+from tellers.formats.rctab_report import tabulate_rctab
+
+from ..conftest import SHARED
+
+RCTAB = SHARED / "conformance" / "rctab"
+READABLE = {"cdf", "ess", "genericCsv"}
+CSV_ROUTE = {
+    # RCTab's own CSV conversion of the same Dominion ballots (see the README)
+    "dominion_alaska": (
+        RCTAB / "conversions_from_dominion" / "conversions_from_dominion_expected.csv"
+    ),
+    "2024_alaska_dominion": (
+        RCTAB / "2024_alaska_dominion" / "2024_alaska_dominion_expected_rctab_cvr.csv"
+    ),
+}
+
+
+def _config_path(folder: Path) -> Path:
+    return folder / f"{folder.name}_config.json"
+
+
+def _expected_reports(folder: Path) -> list[Path]:
+    stem = folder.name
+    single = folder / f"{stem}_expected_detailed_report.json"
+    if single.exists():
+        return [single]
+    passes: list[tuple[int, Path]] = []
+    for path in folder.glob(f"{stem}_*_expected_detailed_report.json"):
+        middle = path.name[len(stem) + 1 : -len("_expected_detailed_report.json")]
+        if middle.isdigit():
+            passes.append((int(middle), path))
+    return [path for _, path in sorted(passes)]
+
+
+def _providers(folder: Path) -> set[str]:
+    raw = json.loads(_config_path(folder).read_text(encoding="utf-8"))
+    return {str(source.get("provider", "")) for source in raw.get("cvrFileSources", [])}
+
+
+def _cases() -> list[Any]:
+    params: list[Any] = []
+    if not RCTAB.is_dir():
+        return params
+    for folder in sorted(p for p in RCTAB.iterdir() if p.is_dir()):
+        if not _config_path(folder).exists() or not _expected_reports(folder):
+            continue
+        providers = _providers(folder)
+        marks: list[Any] = []
+        if not providers <= READABLE and folder.name not in CSV_ROUTE:
+            unread = ", ".join(sorted(providers - READABLE))
+            marks.append(pytest.mark.skip(reason=f"provider not supported yet ({unread})"))
+        params.append(pytest.param(folder, id=folder.name, marks=marks))
+    return params
+
+
+def _number(text: str) -> Decimal | str:
+    try:
+        return Decimal(text)
+    except InvalidOperation:
+        return text
+
+
+def _comparable(value: Any) -> Any:
+    """Keys in order, amounts as exact decimals, ``config.generatedBy`` dropped."""
+    if isinstance(value, dict):
+        return [(key, _comparable(item)) for key, item in value.items() if key != "generatedBy"]
+    if isinstance(value, list):
+        return [_comparable(item) for item in value]
+    if isinstance(value, str):
+        return _number(value)
+    return value
+
+
+def _load(folder: Path) -> RctabContest:
+    if folder.name in CSV_ROUTE:
+        rctab_csv = pytest.importorskip("tellers.formats.rctab_csv")
+        config = read_rctab_config(_config_path(folder))
+        labels = [
+            s.undeclared_write_in_label for s in config.sources if s.undeclared_write_in_label
+        ]
+        profile = rctab_csv.read_rctab_csv(
+            CSV_ROUTE[folder.name],
+            candidates=[c.name for c in config.candidates],
+            write_in_labels=labels,
+        )
+        return RctabContest(config=config, profile=profile)
+    return load_rctab_contest(_config_path(folder))
+
+
+@pytest.mark.parametrize("folder", _cases())
+def test_report_matches_rctab(folder: Path) -> None:
+    contest = _load(folder)
+    reports = tabulate_rctab(contest)
+    expected = [json.loads(path.read_text(encoding="utf-8")) for path in _expected_reports(folder)]
+    assert len(reports) == len(expected)
+    for ours, theirs in zip(reports, expected, strict=True):
+        assert _comparable(ours) == _comparable(theirs)
+
+
+def test_case_discovery_finds_the_documented_cases() -> None:
+    names = {param.id for param in _cases()}
+    for stem in ("test_set_0_skipped_first_choice", "2013_minneapolis_mayor", "dominion_alaska"):
+        assert stem in names
+
+
+def test_rank_beyond_max_rankings_is_rejected_as_rctab_rejects_it() -> None:
+    folder = RCTAB / "max_ranking_enforcement"
+    with pytest.raises(BallotFileError) as caught:
+        tabulate_rctab(load_rctab_contest(_config_path(folder)))
+    assert "max" in str(caught.value).lower()
+
+
+def test_rejection_is_a_tellers_error() -> None:
+    assert issubclass(BallotFileError, TellersError)
