@@ -29,6 +29,7 @@ How a CVR name becomes a mark (RCTab's rules, applied to every provider):
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 import json
 from collections.abc import Callable, Mapping, Sequence
@@ -54,6 +55,7 @@ __all__ = [
     "RctabRules",
     "RctabSource",
     "load_rctab_contest",
+    "load_rctab_contest_from_csv",
     "read_rctab_config",
     "records_to_profile",
 ]
@@ -861,3 +863,23 @@ def load_rctab_contest(path: str | Path) -> RctabContest:
     config = read_rctab_config(path)
     batches = [(source, _reader_for(source)(config, source)) for source in config.sources]
     return RctabContest(config=config, profile=records_to_profile(config, batches))
+
+
+def load_rctab_contest_from_csv(path: str | Path, csv_path: str | Path) -> RctabContest:
+    """Load an RCTab contest whose ballots come from RCTab's own converted CVR CSV.
+
+    For contests whose vendor format tellers does not read (Dominion, Hart), RCTab's
+    CSV export of the same ballots (``conversions_from_dominion_expected.csv``) stands in
+    for the config's sources: names are resolved with the config's candidates, aliases
+    and the first source's labels (e.g. Dominion's write-in code ``12``).
+
+    Raises:
+        ConfigError: invalid config.
+        BallotFileError: the CSV cannot be read, or names candidates the config lacks.
+    """
+    from tellers.formats.rctab_csv import read_rctab_csv_records
+
+    config = read_rctab_config(path)
+    records = read_rctab_csv_records(csv_path)
+    source = dataclasses.replace(config.sources[0], provider="rctab-csv", path=Path(csv_path))
+    return RctabContest(config=config, profile=records_to_profile(config, [(source, records)]))

@@ -49,6 +49,7 @@ __all__ = [
     "read_generic_csv_records",
     "read_rctab_csv",
     "read_rctab_csv_rankings",
+    "read_rctab_csv_records",
 ]
 
 RCTAB_CSV_FIRST_HEADER = "Source Filepath"
@@ -284,6 +285,49 @@ def read_rctab_csv_rankings(path: str | Path) -> list[tuple[tuple[str, ...], ...
             ranks.append(() if names in ((), (SKIPPED_RANK,)) else names)
         ballots.append(tuple(ranks))
     return ballots
+
+
+def read_rctab_csv_records(path: str | Path) -> list[CvrRecord]:
+    """Read RCTab's converted CVR CSV as raw records (for an RCTab config's names).
+
+    Each rank cell gives one (rank, name) pair per name in it; ``undervote`` gives none.
+    The record id, precinct and batch come from the ``RCTab CVR Id`` (or ``Record Id``),
+    ``Precinct`` (or ``Precinct Portion``) and ``Batch Id`` columns when present.
+    """
+    file_path = Path(path)
+    rows = _rows(file_path)
+    header = [h.strip() for h in rows[0]] if rows else []
+    ballots = read_rctab_csv_rankings(file_path)
+
+    def column(*names: str) -> int | None:
+        for name in names:
+            if name in header:
+                return header.index(name)
+        return None
+
+    id_col = column("RCTab CVR Id", "Record Id")
+    precinct_col = column("Precinct", "Precinct Portion")
+    batch_col = column("Batch Id")
+    data_rows = [(n, r) for n, r in enumerate(rows[1:], start=2) if any(c.strip() for c in r)]
+    records: list[CvrRecord] = []
+    for (row_number, row), ballot in zip(data_rows, ballots, strict=True):
+
+        def cell(col: int | None, row: list[str] = row) -> str | None:
+            return row[col].strip() or None if col is not None else None
+
+        rankings = tuple(
+            (rank, name) for rank, names in enumerate(ballot, start=1) for name in names
+        )
+        records.append(
+            CvrRecord(
+                record_id=cell(id_col) or f"{file_path.name}-{row_number}",
+                location=f"row {row_number}",
+                rankings=rankings,
+                precinct=cell(precinct_col),
+                batch=cell(batch_col),
+            )
+        )
+    return records
 
 
 def read_rctab_csv(
