@@ -48,13 +48,28 @@ _EXACT_LIMIT = 2**53
 """Ballot totals below this are added exactly in float64 by ``np.bincount``."""
 
 _EXHAUSTED_END = -1
-"""Row state: no continuing candidate left on the ballot."""
+"""Row state: no continuing candidate left on the ballot (RCTab's "exhaustedChoices")."""
 _EXHAUSTED_OVERVOTE = -2
-"""Row state: the ballot reached an overvote."""
+"""Row state: the ballot reached an overvote ("overvotes")."""
+_UNDERVOTE = -3
+"""Row state: the ballot has no mark at all ("undervotes")."""
+
+_INACTIVE = (
+    ("exhaustedChoices", _EXHAUSTED_END),
+    ("overvotes", _EXHAUSTED_OVERVOTE),
+    ("repeatedRankings", None),
+    ("skippedRankings", None),
+    ("finalRoundSurplus", None),
+    ("undervotes", _UNDERVOTE),
+)
+"""The reference's inactive categories, in its order; ``None``: never used by default."""
 
 _PASS = 0
 _STOP = 1
 _OVER = 2
+
+_ARRIVAL_LIMIT = 2**62
+"""Arrival numbers are renumbered densely before they could overflow."""
 
 IntArray = npt.NDArray[np.int64]
 
@@ -67,15 +82,16 @@ def is_applicable(profile: Profile, options: Mapping[str, object]) -> bool:
         options: the rule options given to :func:`tellers.counting.rules.irv.count`.
 
     Returns:
-        True when every option has its default value (``engine`` may be ``"auto"``),
-        there are no write-ins, and the total is small enough to add exactly.
+        True when no option is given but ``engine`` (``"auto"`` or ``"numpy"``), there
+        are candidates and no write-ins, every row's count is positive, and the total
+        is small enough to add exactly. The caller also checks that one seat is asked.
     """
     for key, value in options.items():
-        if key != "engine" or value != "auto":
+        if key != "engine" or value not in ("auto", "numpy"):
             return False
     if profile.write_ins or not profile.candidates:
         return False
-    if len(profile) and int(profile.counts.min()) < 0:
+    if len(profile) and int(profile.counts.min()) < 1:
         return False
     return profile.total < _EXACT_LIMIT
 
@@ -97,6 +113,10 @@ class _Rows:
         self.action[SKIP + 2] = _PASS
         self.action[OVERVOTE + 2] = _OVER
         self._advance(np.arange(n_rows, dtype=np.int64))
+        if depth:
+            self.state[(ranks == SKIP).all(axis=1)] = _UNDERVOTE
+        else:
+            self.state[:] = _UNDERVOTE
 
     def eliminate(self, candidate: int) -> None:
         self.action[candidate + 2] = _PASS
@@ -136,50 +156,85 @@ class _Rows:
 
 
 def _tally(states: IntArray, weights: npt.NDArray[np.float64], n: int) -> IntArray:
-    """Votes per candidate and the two exhausted piles: ``[c0..c(n-1), end, overvote]``."""
-    # States -1 / -2 map to slots n / n + 1.
+    """Votes per candidate, then the inactive piles: ``[c0..c(n-1), end, overvote, none]``."""
+    # States -1 / -2 / -3 map to slots n / n + 1 / n + 2.
     slots = np.where(states >= 0, states, n - 1 - states)
-    out = np.bincount(slots, weights=weights, minlength=n + 2)
+    out = np.bincount(slots, weights=weights, minlength=n + 3)
     return np.rint(out).astype(np.int64)
 
 
-def _loser(
-    tied: list[int],
-    history: Sequence[IntArray],
-    names: Sequence[str],
-    lot: Lot | None,
-    round_number: int,
-) -> tuple[int, TieBreak]:
-    """Break a tie for fewest votes: earlier rounds, most recent first, then by lot."""
-    remaining = list(tied)
-    for earlier in reversed(history[:-1]):
-        votes = [int(earlier[c]) for c in remaining]
-        low = min(votes)
-        remaining = [c for c, v in zip(remaining, votes, strict=True) if v == low]
-        if len(remaining) == 1:
-            chosen = remaining[0]
-            return chosen, TieBreak(
+def _java_sorted(names: Sequence[str]) -> list[str]:
+    """Names in Java's ``String`` order (UTF-16 code units), as the reference sorts them."""
+    return sorted(names, key=lambda s: s.encode("utf-16-be"))
+
+
+class _Ties:
+    """The reference's default tie-break: earlier rounds, then a lot from the seed."""
+
+    def __init__(self, seed: int | None) -> None:
+        self.lot = Lot(seed) if seed is not None else None
+        self.records: list[TieBreak] = []
+
+    def choose(
+        self,
+        tied: Sequence[str],
+        *,
+        winner: bool,
+        round_number: int,
+        history: Sequence[Mapping[str, int]],
+    ) -> str:
+        ordered = _java_sorted(tied)
+        contention = ordered
+        chosen: str | None = None
+        how = "previous rounds"
+        for earlier in range(round_number - 1, 0, -1):
+            tallies = history[earlier - 1]
+            votes = [tallies[c] for c in contention]
+            target = max(votes) if winner else min(votes)
+            contention = [c for c, v in zip(contention, votes, strict=True) if v == target]
+            if len(contention) == 1:
+                chosen = contention[0]
+                break
+        if chosen is None:
+            if self.lot is None:
+                msg = (
+                    f"a tie between {', '.join(sorted(contention))} in round {round_number} "
+                    "must be broken by lot, and lots need a published seed (give --seed)"
+                )
+                raise CountError(msg)
+            purpose = "election" if winner else "elimination"
+            chosen = self.lot.choose(contention, purpose=purpose)
+            how = "previous rounds, then lot"
+        self.records.append(
+            TieBreak(
                 round=round_number,
-                purpose="elimination",
-                tied=tuple(names[c] for c in tied),
-                chosen=names[chosen],
-                how="previous rounds",
+                purpose="election" if winner else "elimination",
+                tied=tuple(ordered),
+                chosen=chosen,
+                how=how,
             )
-    if lot is None:
-        listed = ", ".join(names[c] for c in remaining)
-        msg = (
-            f"irv: round {round_number}: a tie for elimination between {listed} "
-            "must be decided by lot, and no seed was given"
         )
-        raise CountError(msg)
-    name = lot.choose([names[c] for c in remaining], purpose="elimination")
-    return names.index(name), TieBreak(
-        round=round_number,
-        purpose="elimination",
-        tied=tuple(names[c] for c in tied),
-        chosen=name,
-        how=lot.how,
-    )
+        return chosen
+
+
+def _recipients(
+    states: IntArray, arrival: IntArray, moved_tally: IntArray, names: Sequence[str]
+) -> dict[str, int]:
+    """The transfer's recipients and votes, in order of their first arriving ballot."""
+    n = len(names)
+    reached = states >= 0
+    first = np.full(n, np.iinfo(np.int64).max, dtype=np.int64)
+    np.minimum.at(first, states[reached], arrival[reached])
+    got = np.flatnonzero(moved_tally[:n])
+    order = got[np.argsort(first[got], kind="stable")]
+    return {names[c]: int(moved_tally[c]) for c in order.tolist()}
+
+
+def _inactive(tally: IntArray, n: int) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for key, state in _INACTIVE:
+        out[key] = 0 if state is None else int(tally[n - 1 - state])
+    return out
 
 
 def count(profile: Profile, params: CountParams) -> CountResult:
@@ -198,63 +253,96 @@ def count(profile: Profile, params: CountParams) -> CountResult:
     names = profile.candidates
     n = len(names)
     rows = _Rows(profile)
-    lot = Lot(params.seed) if params.seed is not None else None
+    ties = _Ties(params.seed)
     continuing = np.ones(n, dtype=bool)
     tally = _tally(rows.state, rows.counts, n)
-    history: list[IntArray] = []
+    # The reference keeps each candidate's ballots in the order they reached it; a
+    # transfer lists its recipients in the order of the first ballot to reach each.
+    arrival = np.arange(len(profile), dtype=np.int64)
+    next_arrival = len(profile)
+    history: list[dict[str, int]] = []
     rounds: list[Round] = []
-    tie_breaks: list[TieBreak] = []
+    eliminated_order: list[str] = []
     winners: tuple[str, ...] = ()
-    valid = profile.total
     number = 0
-    while True:
+    while not winners:
         number += 1
-        history.append(tally)
         votes = tally[:n]
-        active = int(votes[continuing].sum())
-        threshold = active // 2 + 1
-        exhausted_end = int(tally[n])
-        exhausted_over = int(tally[n + 1])
         cont_idx = np.flatnonzero(continuing)
+        active = int(votes[cont_idx].sum())
+        threshold = active // 2 + 1
         tallies = {names[c]: int(votes[c]) for c in cont_idx.tolist()}
-        inactive = {"overvotes": exhausted_over, "exhausted choices": exhausted_end}
-        best = int(cont_idx[np.argmax(votes[cont_idx])])
-        if int(votes[best]) >= threshold or cont_idx.size == 1:
-            winners = (names[best],)
+        history.append(tallies)
+        inactive = _inactive(tally, n)
+        exhausted = sum(inactive.values())
+        cont_votes = votes[cont_idx]
+        top = int(cont_votes.max())
+        elected: list[int] = []
+        if cont_idx.size <= 1:
+            elected = [int(c) for c in cont_idx]
+        elif top >= threshold:
+            elected = [int(c) for c in cont_idx[cont_votes >= threshold]]
+        elif cont_idx.size == 2:
+            leaders = [int(c) for c in cont_idx[cont_votes == top]]
+            if len(leaders) > 1:
+                chosen = ties.choose(
+                    [names[c] for c in leaders],
+                    winner=True,
+                    round_number=number,
+                    history=history,
+                )
+                leaders = [names.index(chosen)]
+            elected = leaders
+        if elected:
+            winners = tuple(names[c] for c in elected)
             rounds.append(
                 Round(
                     number=number,
                     tallies=tallies,
-                    exhausted=exhausted_end + exhausted_over,
+                    exhausted=exhausted,
                     inactive=inactive,
                     elected=winners,
                     threshold=threshold,
                 )
             )
             break
-        low = int(votes[cont_idx].min())
-        tied = [int(c) for c in cont_idx[votes[cont_idx] == low]]
-        if len(tied) == 1:
-            loser = tied[0]
+        low = int(cont_votes.min())
+        lowest = [int(c) for c in cont_idx[cont_votes == low]]
+        if len(lowest) == 1:
+            loser = lowest[0]
         else:
-            loser, tie = _loser(tied, history, names, lot, number)
-            tie_breaks.append(tie)
+            chosen = ties.choose(
+                [names[c] for c in lowest], winner=False, round_number=number, history=history
+            )
+            loser = names.index(chosen)
+        eliminated_order.append(names[loser])
         continuing[loser] = False
         rows.eliminate(loser)
         moved = rows.move_from(loser)
         moved_tally = _tally(rows.state[moved], rows.counts[moved], n)
-        to = {names[c]: int(moved_tally[c]) for c in np.flatnonzero(moved_tally[:n]).tolist()}
+        to = _recipients(rows.state[moved], arrival[moved], moved_tally, names)
+        # The moved ballots reach their new candidates after every earlier arrival,
+        # in the order they had: shift their arrival numbers past all others.
+        if moved.size:
+            old = arrival[moved]
+            low = int(old.min())
+            arrival[moved] = old + (next_arrival - low)
+            next_arrival = int(arrival[moved].max()) + 1
+            if next_arrival > _ARRIVAL_LIMIT:
+                arrival = np.argsort(np.argsort(arrival, kind="stable")).astype(np.int64)
+                next_arrival = int(arrival.max()) + 1
         transfer = Transfer(
             source=names[loser],
             reason="eliminated",
             to=to,
-            exhausted=int(moved_tally[n] + moved_tally[n + 1]),
+            exhausted=int(moved_tally[n:].sum()),
+            loss=0,
         )
         rounds.append(
             Round(
                 number=number,
                 tallies=tallies,
-                exhausted=exhausted_end + exhausted_over,
+                exhausted=exhausted,
                 inactive=inactive,
                 eliminated=(names[loser],),
                 threshold=threshold,
@@ -264,13 +352,27 @@ def count(profile: Profile, params: CountParams) -> CountResult:
         tally = tally.copy()
         tally[loser] = 0
         tally += moved_tally
+    total = profile.total
+    undervotes = int(tally[n + 2])
+    details: dict[str, object] = {
+        "rctab_mode": "singleWinnerMajority",
+        "number_of_winners": 1,
+        "num_candidates": n,
+        "total_ballots": total,
+        "undervotes": undervotes,
+        "uses_surpluses": False,
+        "excluded": (),
+        "eliminated_order": tuple(eliminated_order),
+    }
     return CountResult(
         method="irv",
         seats=1,
         candidates=names,
         winners=winners,
         rounds=tuple(rounds),
-        valid=valid,
-        tie_breaks=tuple(tie_breaks),
+        valid=total,
+        quota=rounds[-1].threshold,
+        tie_breaks=tuple(ties.records),
         seed=params.seed,
+        details=details,
     )
