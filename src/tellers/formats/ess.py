@@ -45,6 +45,9 @@ __all__ = ["MISSING_PRECINCT_ID", "EssLayout", "read_ess", "read_ess_records"]
 MISSING_PRECINCT_ID = "missing_precinct_id"
 """RCTab's precinct name for rows whose precinct cell is empty."""
 
+NO_BATCH_ID = "no_batch_id"
+"""The batch name for rows whose batch cell is empty (as RCTab's generic CSV)."""
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class EssLayout:
@@ -195,7 +198,7 @@ def _records(path: Path, layout: EssLayout) -> list[CvrRecord]:
                 precinct = _cell_text(row.get(layout.precinct_column)) or MISSING_PRECINCT_ID
             batch = None
             if layout.batch_column is not None:
-                batch = _cell_text(row.get(layout.batch_column))
+                batch = _cell_text(row.get(layout.batch_column)) or NO_BATCH_ID
             records.append(
                 CvrRecord(
                     record_id=supplied or f"{path.name}-{len(records) + 1}",

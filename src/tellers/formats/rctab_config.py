@@ -33,7 +33,7 @@ import dataclasses
 import importlib
 import json
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
@@ -207,6 +207,11 @@ class RctabContest:
 
     config: RctabConfig
     profile: Profile
+    precincts: Mapping[str, Profile] = field(default_factory=dict)
+    """One profile per precinct (ES&S/generic CSV precinct column, CDF GpUnit), same
+    candidates as ``profile``; empty when the sources name no precincts."""
+    batches: Mapping[str, Profile] = field(default_factory=dict)
+    """One profile per batch (``batchColumnIndex``), same candidates as ``profile``."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -695,21 +700,21 @@ def read_rctab_config(path: str | Path) -> RctabConfig:
             "undeclaredWriteInLabel": source.undeclared_write_in_label,
         }
         names = {s.lower(): c.name for c in candidates for s in (c.name, *c.aliases)}
-        for field, label in labels.items():
+        for field_name, label in labels.items():
             if label is None:
                 continue
             if label.lower() in names:
                 checker.add(
-                    f"\"{label}\" can't be used as {field} if it's also being used as a "
+                    f"\"{label}\" can't be used as {field_name} if it's also being used as a "
                     f"candidate name or alias ({names[label.lower()]!r})"
                 )
             for other, other_label in labels.items():
                 if (
-                    other < field
+                    other < field_name
                     and other_label is not None
                     and other_label.lower() == (label.lower())
                 ):
-                    checker.add(f'"{label}" can\'t be used as both {other} and {field}')
+                    checker.add(f'"{label}" can\'t be used as both {other} and {field_name}')
     if checker.problems:
         raise RctabConfigInvalid(str(path), checker.problems)
     return RctabConfig(
@@ -756,32 +761,45 @@ def records_to_profile(
         BallotFileError: a source names candidates the config does not know, or ranks
             beyond ``maxRankingsAllowed`` (as RCTab's ``runAdditionalValidations``).
     """
+    return _build(config, batches).profile
+
+
+@dataclass(frozen=True, slots=True)
+class _Built:
+    profile: Profile
+    precincts: dict[str, Profile]
+    batches: dict[str, Profile]
+
+
+def _build(
+    config: RctabConfig,
+    batches: Sequence[tuple[RctabSource, Sequence[CvrRecord]]],
+) -> _Built:
     table = _name_table(config)
     names = [c.name for c in config.candidates]
-    builder = ProfileBuilder(names)
-    if config.has_undeclared_write_ins:
-        builder.candidate(UNDECLARED_WRITE_INS, write_in=True)
+    uwi_index = len(names)
+    uwi_used = config.has_undeclared_write_ins
     limit = config.ranking_limit
+    ballots: list[tuple[list[Mark], CvrRecord]] = []
     for source, records in batches:
         lookup: dict[str, int | object] = dict(table)
         lookup[EXPLICIT_OVERVOTE_LABEL] = _OVERVOTE
         if source.overvote_label is not None:
             lookup[source.overvote_label] = _OVERVOTE
-        uwi_labels = [UNDECLARED_WRITE_INS]
+        lookup.setdefault(UNDECLARED_WRITE_INS, uwi_index)
         if source.undeclared_write_in_label is not None:
-            uwi_labels.append(source.undeclared_write_in_label)
+            lookup.setdefault(source.undeclared_write_in_label, uwi_index)
         unknown: dict[str, int] = {}
         resolved: list[tuple[CvrRecord, list[tuple[int, int | object]]]] = []
         for record in records:
             marks: list[tuple[int, int | object]] = []
             for rank, name in record.rankings:
                 found = lookup.get(name)
-                if found is None and name in uwi_labels:
-                    found = builder.candidate(UNDECLARED_WRITE_INS, write_in=True)
-                    lookup[name] = found
                 if found is None:
                     unknown[name] = unknown.get(name, 0) + 1
                     continue
+                if found == uwi_index:
+                    uwi_used = True
                 marks.append((rank, found))
             resolved.append((record, marks))
         if unknown:
@@ -790,7 +808,7 @@ def records_to_profile(
             raise BallotFileError(str(source.path), "", "", problem)
         for record, marks in resolved:
             if not marks:
-                builder.add(())
+                ballots.append(([], record))
                 continue
             top = max(rank for rank, _ in marks)
             low = min(rank for rank, _ in marks)
@@ -804,8 +822,27 @@ def records_to_profile(
                     f"ranking {allowed} (maxRankingsAllowed)"
                 )
                 raise BallotFileError(str(source.path), record.location, "Rank", problem)
-            builder.add(_marks_from(marks, top))
-    return builder.build()
+            ballots.append((_marks_from(marks, top), record))
+    candidates = [*names, UNDECLARED_WRITE_INS] if uwi_used else names
+    write_ins = [uwi_index] if uwi_used else []
+    builder = ProfileBuilder(candidates, write_ins=write_ins)
+    by_precinct: dict[str, ProfileBuilder] = {}
+    by_batch: dict[str, ProfileBuilder] = {}
+    for marks_list, record in ballots:
+        builder.add(marks_list)
+        if record.precinct is not None:
+            if record.precinct not in by_precinct:
+                by_precinct[record.precinct] = ProfileBuilder(candidates, write_ins=write_ins)
+            by_precinct[record.precinct].add(marks_list)
+        if record.batch is not None:
+            if record.batch not in by_batch:
+                by_batch[record.batch] = ProfileBuilder(candidates, write_ins=write_ins)
+            by_batch[record.batch].add(marks_list)
+    return _Built(
+        profile=builder.build(),
+        precincts={k: v.build() for k, v in by_precinct.items()},
+        batches={k: v.build() for k, v in by_batch.items()},
+    )
 
 
 def _marks_from(marks: Sequence[tuple[int, int | object]], top: int) -> list[Mark]:
@@ -862,7 +899,16 @@ def load_rctab_contest(path: str | Path) -> RctabContest:
     """
     config = read_rctab_config(path)
     batches = [(source, _reader_for(source)(config, source)) for source in config.sources]
-    return RctabContest(config=config, profile=records_to_profile(config, batches))
+    return _contest(config, batches)
+
+
+def _contest(
+    config: RctabConfig, batches: Sequence[tuple[RctabSource, Sequence[CvrRecord]]]
+) -> RctabContest:
+    built = _build(config, batches)
+    return RctabContest(
+        config=config, profile=built.profile, precincts=built.precincts, batches=built.batches
+    )
 
 
 def load_rctab_contest_from_csv(path: str | Path, csv_path: str | Path) -> RctabContest:
@@ -882,4 +928,4 @@ def load_rctab_contest_from_csv(path: str | Path, csv_path: str | Path) -> Rctab
     config = read_rctab_config(path)
     records = read_rctab_csv_records(csv_path)
     source = dataclasses.replace(config.sources[0], provider="rctab-csv", path=Path(csv_path))
-    return RctabContest(config=config, profile=records_to_profile(config, [(source, records)]))
+    return _contest(config, [(source, records)])

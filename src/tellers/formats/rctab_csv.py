@@ -43,6 +43,8 @@ if TYPE_CHECKING:
     from tellers.formats.rctab_config import RctabConfig, RctabSource
 
 __all__ = [
+    "NO_BATCH_ID",
+    "NO_PRECINCT_ID",
     "RCTAB_CSV_FIRST_HEADER",
     "SKIPPED_RANK",
     "read_generic_csv",
@@ -59,6 +61,12 @@ SKIPPED_RANK = "undervote"
 """What RCTab writes in a rank cell with no mark."""
 
 _MAX_RANK = 1000
+
+NO_PRECINCT_ID = "no_precinct_id"
+"""RCTab's slice name for generic-CSV rows whose precinct cell is blank."""
+
+NO_BATCH_ID = "no_batch_id"
+"""RCTab's slice name for rows whose batch cell is blank."""
 
 
 def _rows(path: Path) -> list[list[str]]:
@@ -161,8 +169,10 @@ def _generic_records(
                 record_id=cell(row, id_column) or f"{path.name}-{row_number}",
                 location=location,
                 rankings=tuple(rankings),
-                precinct=cell(row, precinct_column),
-                batch=cell(row, batch_column),
+                precinct=(cell(row, precinct_column) or NO_PRECINCT_ID)
+                if precinct_column
+                else None,
+                batch=(cell(row, batch_column) or NO_BATCH_ID) if batch_column else None,
             )
         )
     return records
