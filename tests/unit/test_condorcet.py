@@ -252,3 +252,49 @@ def test_a_candidate_marked_twice_stands_at_its_best_rank() -> None:
 def test_condorcet_methods_are_single_winner(tennessee: Profile, method: str) -> None:
     with pytest.raises(InvalidCountOptions):
         count(tennessee, method, CountParams(seats=2))
+
+
+@pytest.mark.parametrize(
+    ("method", "options"),
+    [
+        ("schulze", {"strength": "ratio"}),
+        ("ranked-pairs", {"strength": "ratio"}),
+        ("copeland", {"variant": "half"}),
+        ("minimax", {"measure": "losing-votes"}),
+        ("schulze", {"seed": 1}),
+    ],
+)
+def test_condorcet_methods_refuse_unknown_variants(
+    tennessee: Profile, method: str, options: dict[str, object]
+) -> None:
+    with pytest.raises(InvalidCountOptions):
+        count(tennessee, method, CountParams(options=options))
+
+
+@pytest.mark.parametrize("method", CONDORCET_METHODS)
+def test_a_single_candidate_is_elected_by_every_condorcet_method(method: str) -> None:
+    profile = Profile.from_rankings(("Solo",), [["Solo"], []])
+    result = count(profile, method)
+    assert result.winners == ("Solo",)
+    assert result.details["condorcet_winner"] == "Solo"
+
+
+def test_ranked_pairs_margins_orders_majorities_by_margin(tennessee: Profile) -> None:
+    result = count(tennessee, "ranked-pairs", CountParams(options={"strength": "margins"}))
+    pairs = result.details["pairs"]
+    assert isinstance(pairs, tuple)
+    # C>K 83-17 (66), then N>C and N>K 68-32 (36), then the three 58-42 wins over M (16).
+    assert [p["for"] - p["against"] for p in pairs] == [66, 36, 36, 16, 16, 16]
+    assert result.winners == ("N",)
+
+
+def test_an_empty_ballot_box_has_an_all_zero_matrix_and_an_empty_smith_set() -> None:
+    empty = Profile.from_ballots(("A", "B"), [])
+    assert pairwise_matrix(empty).tolist() == [[0, 0], [0, 0]]
+    assert smith_set(pairwise_matrix(Profile.from_ballots((), []))) == frozenset()
+
+
+def test_a_candidate_marked_again_in_a_later_equal_cell_keeps_its_first_rank() -> None:
+    a, b = range(2)
+    profile = Profile.from_ballots(("A", "B"), [([a, frozenset({a, b})], 1)])
+    assert pairwise_matrix(profile).tolist() == [[0, 1], [0, 0]]

@@ -188,3 +188,22 @@ def test_a_profile_that_is_not_yes_no_is_refused() -> None:
     profile = Profile.from_rankings(("Yes", "Maybe"), [["Yes"]])
     with pytest.raises(CountError, match="'Yes' and 'No'"):
         count(profile, "motion")
+
+
+@pytest.mark.parametrize("value", [["2/3"], "two thirds", "1/0", True])
+def test_fractions_that_cannot_be_read_are_refused(value: object) -> None:
+    with pytest.raises(InvalidCountOptions, match="majority"):
+        _motion(2, 1, majority=value)
+
+
+def test_a_motion_has_one_outcome() -> None:
+    profile = Profile.from_rankings(("Yes", "No"), [["Yes"]])
+    with pytest.raises(InvalidCountOptions, match="one outcome"):
+        count(profile, "motion", CountParams(seats=2))
+
+
+def test_a_motion_with_no_valid_votes_reports_undefined_shares_and_fails() -> None:
+    profile = Profile.from_ballots(("Yes", "No", "Abstain"), [([2], 4)])
+    result = count(profile, "motion")
+    assert result.winners == ("No",)
+    assert _share(result, "yes_of_valid") == {"fraction": "0/0", "decimal": None, "percent": None}

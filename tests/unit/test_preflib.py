@@ -160,3 +160,60 @@ def test_a_missing_alternative_name_is_reported(tmp_path: Path) -> None:
 def test_a_missing_file_is_an_input_error_not_an_oserror(tmp_path: Path) -> None:
     with pytest.raises(BallotFileError, match="cannot read the file"):
         read_preflib(tmp_path / "absent.soi")
+
+
+NAMES = "# ALTERNATIVE NAME 1: Ann\n# ALTERNATIVE NAME 2: Bob\n"
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "field", "needle"),
+    [
+        ("t.csv", NAMES + "1: 1\n", "DATA TYPE", "unsupported PrefLib data type 'csv'"),
+        ("t.soi", "# DATA TYPE: wmd\n" + NAMES, "DATA TYPE", "unsupported"),
+        ("t.soi", "# NUMBER ALTERNATIVES: two\n" + NAMES, "NUMBER ALTERNATIVES", "whole number"),
+        ("t.soi", NAMES + "1: 1\n# TITLE: late\n", "", "header line after the first order"),
+        ("t.soi", "# JUST A COMMENT\n" + NAMES, "", "'# KEY: value'"),
+        ("t.soi", NAMES + "# ALTERNATIVE NAME 1: Cy\n", "ALTERNATIVE NAME 1", "named twice"),
+        ("t.soi", "# ALTERNATIVE NAME 1:\n", "ALTERNATIVE NAME 1", "empty name"),
+        ("t.soi", "1: 1\n", "NUMBER ALTERNATIVES", "no '# NUMBER ALTERNATIVES'"),
+        (
+            "t.soi",
+            "# NUMBER ALTERNATIVES: 1\n" + NAMES,
+            "ALTERNATIVE NAME 2",
+            "outside 1..1",
+        ),
+        (
+            "t.soi",
+            "# ALTERNATIVE NAME 1: Ann\n# ALTERNATIVE NAME 2: Ann\n",
+            "ALTERNATIVE NAME",
+            "share a name",
+        ),
+        ("t.toi", NAMES + "1: {1}x,2\n", "position 1", "expected ',' after '}'"),
+    ],
+)
+def test_malformed_headers_are_reported_precisely(
+    tmp_path: Path, name: str, text: str, field: str, needle: str
+) -> None:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(BallotFileError) as caught:
+        read_preflib(path)
+    assert caught.value.field == field
+    assert needle in caught.value.problem
+
+
+def test_without_a_count_header_the_names_fix_the_alternatives_and_singletons_unwrap(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "t.toi"
+    path.write_text(NAMES + "2: {2},1\n1:\n", encoding="utf-8")
+    loaded = load_preflib(path)
+    assert loaded.profile.candidates == ("Ann", "Bob")
+    assert dict(loaded.profile.ballots()) == {(1, 0): 2, (): 1}
+    assert loaded.data_type == "toi"
+
+
+def test_blank_lines_and_spaces_around_a_group_are_allowed(tmp_path: Path) -> None:
+    path = tmp_path / "t.toi"
+    path.write_text(NAMES + "\n3: { 1 , 2 } \n\n1: {1} , 2\n", encoding="utf-8")
+    assert dict(read_preflib(path).ballots()) == {(frozenset({0, 1}),): 3, (0, 1): 1}

@@ -194,3 +194,36 @@ def test_bad_options_and_seats_are_refused(method: str, params: CountParams) -> 
     profile = Profile.from_rankings(("A", "B", "C"), [["A", "B"]])
     with pytest.raises(InvalidCountOptions):
         count(profile, method, params)
+
+
+def test_plurality_of_an_empty_ballot_box_counts_every_paper_as_blank() -> None:
+    profile = Profile.from_ballots(("A", "B"), [([], 3)])
+    result = count(profile, "plurality", CountParams(seed=1))
+    assert result.valid == 0
+    assert result.details["invalid"] == {"blank": 3, "overvote": 0}
+
+
+def test_block_first_marks_option_voids_papers_it_cannot_cut_cleanly() -> None:
+    a, b, c, d = range(4)
+    profile = Profile.from_ballots(
+        ("A", "B", "C", "D"),
+        [
+            ([a, None, b, c], 1),  # blank skipped: A and B count
+            ([a, frozenset({b, c})], 1),  # the equal pair straddles the cut: void
+            ([a, frozenset(), b], 1),  # an unreadable cell: void
+            ([d, d, c, b], 1),  # the repeat is one mark: D and C count
+        ],
+    )
+    result = count(profile, "block", CountParams(seats=2, seed=3, options={"overvote": "first"}))
+    assert dict(result.rounds[0].tallies) == {"A": 1, "B": 1, "C": 1, "D": 1}
+    assert result.details["invalid"] == {"blank": 0, "overvote": 1, "unreadable": 1}
+
+
+def test_borda_stops_at_an_unreadable_cell_and_ignores_repeats_and_blank_papers() -> None:
+    a, b, c = range(3)
+    profile = Profile.from_ballots(
+        ("A", "B", "C"), [([a, a, frozenset(), b], 1), ([c, b], 1), ([], 2)]
+    )
+    result = count(profile, "borda", CountParams(seed=8))
+    assert dict(result.rounds[0].tallies) == {"A": 2, "B": 1, "C": 2}
+    assert result.details["blank"] == 2

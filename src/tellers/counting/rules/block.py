@@ -26,6 +26,8 @@ Options:
 
 from __future__ import annotations
 
+from itertools import accumulate
+
 import numpy as np
 
 from tellers.counting.amounts import Amount
@@ -40,21 +42,20 @@ __all__ = ["count"]
 
 
 def _first_marks(profile: Profile, row: int, seats: int) -> list[int] | None:
-    """The first ``seats`` distinct candidates in rank order, or ``None`` if ambiguous."""
-    chosen: list[int] = []
+    """The first ``seats`` distinct candidates in rank order, or ``None`` if a cell of
+    equal marks straddles the cut. (Rows with an unreadable cell are void already.)"""
+    seen: set[int] = set()
+    groups: list[list[int]] = []
     for mark in profile.marks(row):
-        if mark is None:
-            continue
-        group = {mark} if isinstance(mark, int) else set(mark)
-        if not group:
-            return None
-        new = sorted(group - set(chosen))
-        if len(chosen) + len(new) > seats:
-            return None
-        chosen.extend(new)
-        if len(chosen) == seats:
-            break
-    return chosen
+        members = [] if mark is None else [mark] if isinstance(mark, int) else sorted(mark)
+        fresh = [c for c in members if c not in seen]
+        seen.update(fresh)
+        groups.append(fresh)
+    totals = list(accumulate(len(g) for g in groups))
+    if seats not in totals:
+        return None
+    cut = totals.index(seats) + 1
+    return [c for g in groups[:cut] for c in g]
 
 
 def count(profile: Profile, params: CountParams) -> CountResult:

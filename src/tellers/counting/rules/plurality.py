@@ -98,7 +98,6 @@ def elect_highest(
     levels = sorted({sign * v for v in scores.values()}, reverse=True)
     winners: list[str] = []
     tie_breaks: list[TieBreak] = []
-    lot: Lot | None = None
     for level in levels:
         if len(winners) >= seats:
             break
@@ -113,8 +112,7 @@ def elect_highest(
                 f"({', '.join(group)}) and no seed was given to draw lots"
             )
             raise CountError(msg)
-        if lot is None:
-            lot = Lot(seed)
+        lot = Lot(seed)  # at most one group straddles the cut, so one Lot per count
         pool = list(group)
         for _ in range(places):
             chosen = lot.choose(pool, purpose=purpose)
