@@ -1,0 +1,226 @@
+"""Our RCTab readers against RCTab's own view of the same cast vote records.
+
+The oracles are files RCTab wrote, read in place from ``shared/conformance/rctab`` (see
+its README; BrightSpots/rcv ``src/test/resources/.../test_data``, MPL-2.0):
+
+- ``conversions_from_cdf`` and ``conversions_from_ess``: RCTab's normalised CSV dump of
+  the CVRs (``*_expected.csv``). The ballots our CDF and ES&S readers produce from those
+  cases' configs must be exactly the ballots in the dump (aliases resolved, skipped
+  ranks, overvotes), as a multiset.
+- ``conversions_from_dominion_expected.csv`` and ``2024_alaska_dominion``'s
+  ``_expected_rctab_cvr.csv``: the ballots of ``dominion_alaska`` and
+  ``2024_alaska_dominion``, which we load through RCTab's CSV instead of Dominion JSON.
+- Every case with an expected report whose sources we read (CDF JSON/XML, ES&S xlsx,
+  generic CSV): the number of ballots must equal the report's
+  ``summary.totalNumBallots``, and the ballots with no mark at all must equal its
+  ``summary.undervotes``. Round-by-round agreement is the tabulator's test.
+- ``max_ranking_enforcement``: RCTab's test expects
+  ``CastVoteRecordGenericParseException`` (a ranking above ``maxRankingsAllowed``); we raise
+  :class:`BallotFileError` naming the row and column.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from tellers.counting.profile import Profile
+from tellers.errors import BallotFileError, ConfigError
+from tellers.formats.rctab_config import (
+    load_rctab_contest,
+    load_rctab_contest_from_csv,
+    read_rctab_config,
+)
+from tellers.formats.rctab_csv import read_rctab_csv
+from tests.conftest import SHARED
+
+RCTAB = SHARED / "conformance" / "rctab"
+READ = {"cdf", "ess", "genericCsv"}
+LARGE = {
+    "2013_minneapolis_mayor",
+    "2013_minneapolis_park",
+    "2013_minneapolis_park_bottoms_up",
+    "2013_minneapolis_park_hare",
+    "2013_minneapolis_park_sequential",
+    "2017_minneapolis_mayor",
+}
+
+
+def _config(case: str) -> Path:
+    return RCTAB / case / f"{case}_config.json"
+
+
+def _providers(case: str) -> set[str]:
+    data = json.loads(_config(case).read_text(encoding="utf-8"))
+    return {source["provider"] for source in data["cvrFileSources"]}
+
+
+def _report(case: str) -> Path | None:
+    for name in (
+        f"{case}_expected_detailed_report.json",
+        f"{case}_1_expected_detailed_report.json",
+    ):
+        if (RCTAB / case / name).is_file():
+            return RCTAB / case / name
+    return None
+
+
+def _cases() -> list[str]:
+    if not RCTAB.is_dir():
+        return []
+    return sorted(p.parent.name for p in RCTAB.glob("*/*_config.json"))
+
+
+def _summary(case: str) -> dict[str, object]:
+    report = _report(case)
+    assert report is not None
+    summary: dict[str, object] = json.loads(report.read_text(encoding="utf-8"))["summary"]
+    return summary
+
+
+def _by_name(profile: Profile) -> Counter[tuple[object, ...]]:
+    """The ballots as a multiset of rankings by name (overvotes as sorted name tuples)."""
+    ballots: Counter[tuple[object, ...]] = Counter()
+    for row in range(len(profile)):
+        ballots[profile.ranked_names(row)] += int(profile.counts[row])
+    return ballots
+
+
+def _param(case: str) -> object:
+    marks = [pytest.mark.slow] if case in LARGE else []
+    return pytest.param(case, id=case, marks=marks)
+
+
+TABULATED = [_param(c) for c in _cases() if _report(c) is not None and _providers(c) <= READ]
+NOT_READ = [c for c in _cases() if not _providers(c) <= READ]
+
+
+def test_the_case_index_matches_the_readme() -> None:
+    # README: 70 folders; 66 with an expected report; by format 39 ES&S, 13 CDF JSON,
+    # 8 CDF XML, 3 generic CSV, 2 Clear Ballot, 3 Dominion, 2 Hart.
+    assert len(_cases()) == 70
+    # 66 reports, less 2 Dominion (dominion_alaska, 2024_alaska_dominion), 2 Hart, 2 Clear Ballot
+    assert len(TABULATED) == 60
+    assert len(NOT_READ) == 7
+
+
+@pytest.mark.parametrize(
+    ("case", "dump"),
+    [
+        ("conversions_from_cdf", "conversions_from_cdf_expected.csv"),
+        ("conversions_from_ess", "conversions_from_ess_expected.csv"),
+    ],
+)
+def test_our_ballots_equal_rctabs_own_csv_dump_of_the_same_cvrs(case: str, dump: str) -> None:
+    ours = load_rctab_contest(_config(case)).profile
+    theirs = read_rctab_csv(RCTAB / case / dump)
+    assert sum(_by_name(ours).values()) == theirs.total
+    assert _by_name(ours) == _by_name(theirs)
+
+
+def test_aliases_case_reads_the_same_two_cdf_files_as_the_conversion_dump() -> None:
+    ours = load_rctab_contest(_config("aliases_cdf_json")).profile
+    theirs = read_rctab_csv(RCTAB / "conversions_from_cdf" / "conversions_from_cdf_expected.csv")
+    assert _by_name(ours) == _by_name(theirs)
+
+
+@pytest.mark.parametrize(
+    ("case", "dump"),
+    [
+        ("dominion_alaska", "conversions_from_dominion/conversions_from_dominion_expected.csv"),
+        (
+            "2024_alaska_dominion",
+            "2024_alaska_dominion/2024_alaska_dominion_expected_rctab_cvr.csv",
+        ),
+    ],
+)
+def test_dominion_cases_load_from_rctabs_csv_with_the_reports_ballot_count(
+    case: str, dump: str
+) -> None:
+    contest = load_rctab_contest_from_csv(_config(case), RCTAB / dump)
+    summary = _summary(case)
+    assert contest.profile.total == Decimal(str(summary["totalNumBallots"]))
+    assert sum(n for marks, n in contest.profile.ballots() if not marks) == summary["undervotes"]
+    # The write-in code of the config (12, 476) became the undeclared write-in.
+    assert contest.profile.candidates[-1] == "Undeclared Write-ins"
+
+
+@pytest.mark.parametrize("case", TABULATED)
+def test_every_readable_case_loads_with_the_reports_ballot_and_undervote_counts(
+    case: str,
+) -> None:
+    contest = load_rctab_contest(_config(case))
+    summary = _summary(case)
+    assert contest.profile.total == Decimal(str(summary["totalNumBallots"]))
+    undervotes = sum(n for marks, n in contest.profile.ballots() if not marks)
+    assert undervotes == summary["undervotes"]
+    declared = [c.name for c in contest.config.candidates]
+    assert list(contest.profile.candidates[: len(declared)]) == declared
+
+
+@pytest.mark.parametrize("case", NOT_READ)
+def test_vendor_formats_we_do_not_read_are_refused_by_name(case: str) -> None:
+    provider = sorted(_providers(case) - READ)[0]
+    with pytest.raises(ConfigError, match=f"provider '{provider}' is not supported yet"):
+        load_rctab_contest(_config(case))
+
+
+def test_a_rank_above_max_rankings_allowed_is_refused_naming_row_and_column() -> None:
+    # Upstream TabulatorTests.maxRankingValidationFails expects
+    # CastVoteRecordGenericParseException: ballot "1" ranks Candidate D 4th, limit 3.
+    with pytest.raises(BallotFileError) as caught:
+        load_rctab_contest(_config("max_ranking_enforcement"))
+    assert caught.value.path.endswith("max_ranking_enforcement_cvr.csv")
+    assert caught.value.location == "row 2"
+    assert caught.value.field == "column 5"
+    assert "ranking 4" in caught.value.problem
+    assert "max ranking 3" in caught.value.problem
+
+
+def test_every_config_in_the_suite_passes_validation() -> None:
+    for case in _cases():
+        config = read_rctab_config(_config(case))
+        assert config.contest_name
+        assert config.sources
+
+
+def test_precinct_and_batch_slices_partition_the_ballots_with_rctabs_slice_names() -> None:
+    contest = load_rctab_contest(_config("generic_csv_test"))
+    # RCTab's expected slice reports: Tabulate by Precinct/..._{p1,p2,no_precinct_id}_...
+    folder = RCTAB / "generic_csv_test"
+    precinct_names = {
+        p.name.removeprefix("generic_csv_test_expected_").removesuffix(
+            "_precinct_detailed_report.csv"
+        )
+        for p in (folder / "Tabulate by Precinct").iterdir()
+    }
+    batch_names = {
+        p.name.removeprefix("generic_csv_test_expected_").removesuffix("_batch_detailed_report.csv")
+        for p in (folder / "Tabulate by Batch").iterdir()
+    }
+    assert set(contest.precincts) == precinct_names
+    assert set(contest.batches) == batch_names
+    assert sum(p.total for p in contest.precincts.values()) == contest.profile.total
+    assert sum(p.total for p in contest.batches.values()) == contest.profile.total
+
+
+def test_missing_precinct_rows_are_grouped_under_rctabs_name() -> None:
+    contest = load_rctab_contest(_config("missing_precinct_example"))
+    folder = RCTAB / "missing_precinct_example" / "Tabulate by Precinct"
+    reports = {p.name for p in folder.glob("*.json")}
+    assert (
+        "missing_precinct_example_expected_missing_precinct_id_precinct_detailed_report.json"
+        in (reports)
+    )
+    assert "missing_precinct_id" in contest.precincts
+    by_file_name = {name.replace(" ", "_"): profile for name, profile in contest.precincts.items()}
+    for report in folder.glob("*.json"):
+        name = report.name.removeprefix("missing_precinct_example_expected_").removesuffix(
+            "_precinct_detailed_report.json"
+        )
+        summary = json.loads(report.read_text(encoding="utf-8"))["summary"]
+        assert by_file_name[name].total == Decimal(summary["totalNumBallots"])
