@@ -17,6 +17,7 @@
      |    |    +-- AlreadyVoted          this voter has already returned a ballot
      |    |    +-- NotInElectorate       the person is not on the frozen roll
      |    |    +-- InvalidBallot         marks that the contest cannot accept
+     |    |    +-- WrongChannel          the section may not vote by this channel
      |    |    +-- ReissueClosed         after the reissue cut-off
      |    +-- NominationError
      |         +-- NotANominator         no seat in a nominating body
@@ -61,6 +62,7 @@ __all__ = [
     "StaleWrite",
     "UnknownCredential",
     "VotingError",
+    "WrongChannel",
     "WrongPhase",
 ]
 
@@ -132,6 +134,10 @@ class NotInElectorate(VotingError):
 
 class InvalidBallot(VotingError):
     """Marks the contest cannot accept (unknown option, repeated, empty...)."""
+
+
+class WrongChannel(VotingError):
+    """The voter's section may not vote by this channel (e.g. online-only supporters)."""
 
 
 class ReissueClosed(VotingError):

@@ -35,6 +35,7 @@ from tellers.domain.ballot import Ballot
 from tellers.domain.contest import Contest, MajorityBasis, MotionRule
 from tellers.domain.ids import CandidateId, ContestId
 from tellers.domain.nomination import RegisterRow
+from tellers.errors import CountError
 
 __all__ = [
     "GateReport",
@@ -217,6 +218,41 @@ class Result:
         return Fraction(self.returned, self.eligible) if self.eligible else Fraction(0)
 
 
+def _engine_majority(rule: MotionRule) -> str | None:
+    """The counting engine's ``majority`` option for ``rule``, or None if it has none."""
+    half = Fraction(1, 2)
+    if rule.basis is MajorityBasis.VALID_VOTES and rule.share == half and not rule.at_least:
+        return "cast"
+    if rule.basis is MajorityBasis.ELIGIBLE and rule.share == half and not rule.at_least:
+        return "eligible"
+    if rule.basis is MajorityBasis.VALID_VOTES and rule.at_least:
+        return f"{rule.share.numerator}/{rule.share.denominator}"
+    return None
+
+
+def _count_motion(
+    rule: MotionRule, *, tallies: Mapping[str, int], abstained: int, spoilt: int, eligible: int
+) -> CountResult | None:
+    """The engine's ``motion`` count (rounds and stated arithmetic), where it has the rule.
+
+    The contest's own decision (:func:`decide_motion`) must agree with it; a majority of
+    all votes cast (abstentions and spoilt included) is decided in the domain only.
+    """
+    majority = _engine_majority(rule)
+    if majority is None:
+        return None
+    builder = ProfileBuilder(["Yes", "No", "Abstain"])
+    builder.add([0], tallies["yes"])
+    builder.add([1], tallies["no"])
+    builder.add([2], abstained)
+    options: dict[str, object] = {"eligible": eligible, "spoilt": spoilt, "majority": majority}
+    if rule.turnout_threshold is not None:
+        options["turnout_threshold"] = rule.turnout_threshold
+    if rule.support_threshold is not None:
+        options["support_threshold"] = rule.support_threshold
+    return count(builder.build(), "motion", CountParams(options=options))
+
+
 def _option_names(contest: Contest) -> dict[str, str]:
     if contest.is_motion:
         return {"yes": "Yes", "no": "No"}
@@ -304,6 +340,15 @@ def tabulate(
             spoilt=spoilt,
             eligible=eligible,
         )
+        result_count = _count_motion(
+            contest.motion, tallies=tallies, abstained=abstained, spoilt=spoilt, eligible=eligible
+        )
+        if result_count is not None and result_count.details.get("carried") != motion.carried:
+            msg = (
+                f"the motion rule and the contest's rule disagree on {contest.id}: "
+                f"{result_count.details.get('carried')} v {motion.carried}"
+            )
+            raise CountError(msg)
     else:
         builder = ProfileBuilder([options[k] for k in options])
         index = {k: i for i, k in enumerate(options)}
@@ -549,7 +594,7 @@ def declaration_text(result: Result, *, audit_head: str, declared_at: datetime) 
                     f"{percent(c.numerator, c.denominator)}%, needs {comparison} "
                     f"{percent(c.required.numerator, c.required.denominator)}%: {mark}"
                 )
-        if result.count is not None:
+        if result.count is not None and result.motion is None:
             for r in result.count.rounds:
                 cells = ", ".join(f"{k} {format_amount(v)}" for k, v in r.tallies.items())
                 lines.append(f"  Round {r.number}: {cells}; exhausted {format_amount(r.exhausted)}")

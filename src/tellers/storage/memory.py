@@ -530,39 +530,64 @@ class MemoryUnitOfWork:
     """A unit of work over a :class:`MemoryStore` (see module docstring).
 
     One instance may be used for many transactions, one after another: each ``with``
-    block starts a fresh overlay.
+    block starts a fresh overlay. Repositories are made on first use in a transaction,
+    so a short one (casting a ballot) touches only the tables it needs.
     """
-
-    organisations: _Organisations
-    people: _People
-    contests: _Contests
-    roll: _Roll
-    credentials: _Credentials
-    ballots: _Ballots
-    postal: _Postal
-    results: _Results
-    audit: _Audit
 
     def __init__(self, store: MemoryStore | None = None) -> None:
         self.store = store if store is not None else MemoryStore()
         self._tx: _Tx | None = None
+        self._repos: dict[str, Any] = {}
         self.commits = 0
 
-    def _begin(self) -> None:
-        tx = _Tx(self.store)
-        self._tx = tx
-        self.organisations = _Organisations(tx)
-        self.people = _People(tx)
-        self.contests = _Contests(tx)
-        self.roll = _Roll(tx)
-        self.credentials = _Credentials(tx)
-        self.ballots = _Ballots(tx)
-        self.postal = _Postal(tx)
-        self.results = _Results(tx)
-        self.audit = _Audit(tx)
+    def _repo(self, name: str, factory: Any) -> Any:
+        found = self._repos.get(name)
+        if found is None:
+            if self._tx is None:
+                msg = f"the {name} repository is used outside a unit of work"
+                raise RuntimeError(msg)
+            found = self._repos[name] = factory(self._tx)
+        return found
+
+    @property
+    def organisations(self) -> _Organisations:
+        return self._repo("organisations", _Organisations)  # type: ignore[no-any-return]
+
+    @property
+    def people(self) -> _People:
+        return self._repo("people", _People)  # type: ignore[no-any-return]
+
+    @property
+    def contests(self) -> _Contests:
+        return self._repo("contests", _Contests)  # type: ignore[no-any-return]
+
+    @property
+    def roll(self) -> _Roll:
+        return self._repo("roll", _Roll)  # type: ignore[no-any-return]
+
+    @property
+    def credentials(self) -> _Credentials:
+        return self._repo("credentials", _Credentials)  # type: ignore[no-any-return]
+
+    @property
+    def ballots(self) -> _Ballots:
+        return self._repo("ballots", _Ballots)  # type: ignore[no-any-return]
+
+    @property
+    def postal(self) -> _Postal:
+        return self._repo("postal", _Postal)  # type: ignore[no-any-return]
+
+    @property
+    def results(self) -> _Results:
+        return self._repo("results", _Results)  # type: ignore[no-any-return]
+
+    @property
+    def audit(self) -> _Audit:
+        return self._repo("audit", _Audit)  # type: ignore[no-any-return]
 
     def __enter__(self) -> Self:
-        self._begin()
+        self._tx = _Tx(self.store)
+        self._repos = {}
         return self
 
     def __exit__(
@@ -572,27 +597,36 @@ class MemoryUnitOfWork:
         tb: TracebackType | None,
     ) -> None:
         self.rollback()
+        self._tx = None
+        self._repos = {}
 
     def commit(self) -> None:
-        """Apply this transaction's writes to the store, or raise StaleWrite."""
+        """Apply this transaction's writes to the store, or raise StaleWrite.
+
+        The transaction stays open (empty) after a commit, as a SQL session does.
+        """
         tx = self._tx
         if tx is None:
             msg = "commit outside a unit of work"
             raise RuntimeError(msg)
-        contests = self.store.table("contests")
+        contests = self.store.tables.get("contests", {})
         for cid, read_version in tx.contest_versions.items():
             stored = contests.get(cid)
             stored_version = stored.version if isinstance(stored, Contest) else -1
             if stored_version != read_version:
                 msg = f"contest {cid} was changed by another transaction; retry"
                 raise StaleWrite(msg)
-        self.audit.apply()
+        audit = self._repos.get("audit")
+        if audit is not None:
+            audit.apply()
         for table in tx.tables.values():
             table.apply()
-        tx.contest_versions.clear()
+        self._tx = _Tx(self.store)
+        self._repos = {}
         self.commits += 1
 
     def rollback(self) -> None:
         """Drop whatever this transaction wrote and has not committed."""
         if self._tx is not None:
-            self._begin()
+            self._tx = _Tx(self.store)
+            self._repos = {}

@@ -1,0 +1,436 @@
+"""Officer and nominator actions on a contest's lifecycle; one transaction each.
+
+create_contest -> [open_nominations -> nominate / withdraw -> close_nominations]
+-> open_voting (freezes the roll) -> close_voting. Counting and declaring are in
+:mod:`tellers.services.results`; credentials and casting in
+:mod:`tellers.services.credentials` and :mod:`tellers.services.voting`.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping
+from typing import Any
+
+from tellers.crypto.credentials import new_election_key
+from tellers.domain.contest import Candidate, Contest
+from tellers.domain.errors import (
+    AlreadyNominated,
+    NominationsNotOpen,
+    NotACandidate,
+    NotANominator,
+    SelfNominationNotAllowed,
+)
+from tellers.domain.ids import CandidateId, ContestId, OfficerId, OrganisationId, PersonId
+from tellers.domain.lifecycle import Phase, check_transition, require_phase
+from tellers.domain.membership import MembershipKind
+from tellers.domain.nomination import Nomination, RegisterRow, nomination_register
+from tellers.domain.roll import RollEntry
+from tellers.domain.spec import contest_from_spec
+from tellers.services.audit import record
+from tellers.services.ports import Clock, UnitOfWork
+
+__all__ = [
+    "amend_incumbent_rule",
+    "close_nominations",
+    "close_voting",
+    "create_contest",
+    "get_contest",
+    "nominate",
+    "nomination_register_of",
+    "open_nominations",
+    "open_voting",
+    "participation_list",
+    "withdraw",
+]
+
+
+def _log(uow: UnitOfWork, clock: Clock, officer: OfficerId, action: str, **params: Any) -> None:
+    record(uow, clock=clock, officer=officer, action=action, parameters=params)
+
+
+def get_contest(*, uow: UnitOfWork, contest_id: str) -> Contest:
+    """Read a contest (a read-only transaction)."""
+    with uow:
+        return uow.contests.get(ContestId(contest_id))
+
+
+def create_contest(
+    *,
+    uow: UnitOfWork,
+    clock: Clock,
+    officer: OfficerId,
+    organisation_id: str,
+    contest_id: str,
+    spec: Mapping[str, Any],
+) -> Contest:
+    """Create a draft contest from a spec (see :mod:`tellers.domain.spec`).
+
+    Raises:
+        InvalidSpec: the spec cannot be used.
+        NotFound: no such organisation, or a body named by the nomination rule.
+        AlreadyExists: the contest id is taken.
+    """
+    contest = contest_from_spec(
+        spec, contest_id=ContestId(contest_id), organisation_id=OrganisationId(organisation_id)
+    )
+    with uow:
+        uow.organisations.get(contest.organisation_id)
+        if contest.nomination is not None:
+            for body in contest.nomination.bodies:
+                uow.organisations.get_body(body)
+            if contest.nomination.incumbent is not None:
+                uow.people.get(contest.nomination.incumbent)
+        uow.contests.add(contest)
+        params: dict[str, Any] = {
+            "contest": contest.id,
+            "organisation": contest.organisation_id,
+            "kind": contest.kind.value,
+            "title": contest.title,
+            "rule_version": contest.rule_version,
+            "electorate_version": contest.electorate.version,
+            "sections": [s.name for s in contest.electorate.sections],
+            "method": contest.method,
+            "seats": contest.seats,
+            "seed": contest.seed,
+        }
+        if contest.motion is not None:
+            params["binding"] = contest.motion.binding
+        if contest.nomination is not None:
+            n = contest.nomination
+            params["nominations"] = {
+                "bodies": list(n.bodies),
+                "threshold": f"{n.threshold.numerator}/{n.threshold.denominator}",
+                "incumbent": n.incumbent,
+                "incumbent_on_ballot": n.incumbent_on_ballot,
+                "ruling": n.ruling,
+            }
+        _log(uow, clock, officer, "create_contest", **params)
+        uow.commit()
+    return contest
+
+
+def amend_incumbent_rule(
+    *,
+    uow: UnitOfWork,
+    clock: Clock,
+    officer: OfficerId,
+    contest_id: str,
+    incumbent_on_ballot: bool,
+    ruling: str,
+) -> Contest:
+    """Record a ruling that sets whether the incumbent is on the ballot automatically.
+
+    Allowed while the contest is a draft; the ruling's text goes into the audit log.
+
+    Raises:
+        WrongPhase: nominations have already opened.
+    """
+    from dataclasses import replace
+
+    with uow:
+        contest = uow.contests.get(ContestId(contest_id))
+        require_phase(contest.phase, Phase.DRAFT, action="amend the incumbent rule")
+        if contest.nomination is None:
+            msg = f"{contest.id} has no nomination phase"
+            raise NotACandidate(msg)
+        rule = replace(contest.nomination, incumbent_on_ballot=incumbent_on_ballot, ruling=ruling)
+        changed = replace(contest, nomination=rule, version=contest.version + 1)
+        uow.contests.save(changed)
+        _log(
+            uow,
+            clock,
+            officer,
+            "amend_incumbent_rule",
+            contest=contest.id,
+            incumbent_on_ballot=incumbent_on_ballot,
+            ruling=ruling,
+        )
+        uow.commit()
+    return changed
+
+
+def open_nominations(
+    *, uow: UnitOfWork, clock: Clock, officer: OfficerId, contest_id: str
+) -> Contest:
+    """Open nominations, snapshotting the nominating bodies' combined size.
+
+    The size is the number of people holding a seat in any nominating body on the day
+    of the rule's snapshot instant. The incumbent, if named, is entered as a candidate
+    with no nominations.
+
+    Raises:
+        WrongPhase: not a draft.
+        NotReadyToOpen: every problem found (e.g. no nomination rule, empty bodies).
+    """
+    with uow:
+        contest = uow.contests.get(ContestId(contest_id))
+        check_transition(contest.phase, Phase.NOMINATIONS_OPEN, action="open nominations")
+        denominator = 0
+        if contest.nomination is not None:
+            snapshot_day = contest.nomination.snapshot_at.date()
+            denominator = len(uow.people.seat_holders(contest.nomination.bodies, snapshot_day))
+        opened = contest.open_nominations(denominator=denominator)
+        incumbent = opened.nomination.incumbent if opened.nomination else None
+        if incumbent is not None:
+            person = uow.people.get(incumbent)
+            opened = opened.with_candidate(
+                Candidate(id=CandidateId(person.id), name=person.name, person_id=person.id)
+            )
+            opened = _one_version_step(contest, opened)
+        uow.contests.save(opened)
+        gate = opened.gate
+        assert gate is not None
+        _log(
+            uow,
+            clock,
+            officer,
+            "open_nominations",
+            contest=contest.id,
+            denominator=gate.denominator,
+            threshold=f"{gate.threshold.numerator}/{gate.threshold.denominator}",
+            required=gate.required,
+            snapshot_at=gate.snapshot_at.isoformat(),
+            snapshot_label=gate.snapshot_label,
+        )
+        uow.commit()
+    return opened
+
+
+def _one_version_step(before: Contest, after: Contest) -> Contest:
+    from dataclasses import replace
+
+    return replace(after, version=before.version + 1)
+
+
+def nominate(
+    *,
+    uow: UnitOfWork,
+    clock: Clock,
+    officer: OfficerId,
+    contest_id: str,
+    nominator: str,
+    candidate: str,
+) -> Nomination:
+    """Record ``nominator``'s nomination of ``candidate`` (both person ids).
+
+    Raises:
+        NominationsNotOpen: outside the nomination phase, or after its closing instant.
+        NotANominator: the nominator holds no seat in a nominating body today.
+        SelfNominationNotAllowed: the contest forbids it.
+        AlreadyNominated: the nominator already nominates a standing candidate.
+        NotACandidate: the candidate has withdrawn.
+        NotFound: no such person.
+    """
+    now = clock.now()
+    with uow:
+        contest = uow.contests.get(ContestId(contest_id))
+        require_phase(contest.phase, Phase.NOMINATIONS_OPEN, action="nominate")
+        rule = contest.nomination
+        assert rule is not None
+        if rule.closes_at is not None and now > rule.closes_at:
+            action = f"nominate (nominations closed at {rule.closes_at.isoformat()})"
+            raise NominationsNotOpen(action, contest.phase, (Phase.NOMINATIONS_OPEN,))
+        nominator_id = PersonId(nominator)
+        uow.people.get(nominator_id)
+        seats = [
+            m
+            for m in uow.people.memberships_of(nominator_id)
+            if m.kind is MembershipKind.SEAT
+            and m.body_id in rule.bodies
+            and m.is_current_on(now.date())
+        ]
+        if not seats:
+            msg = f"{nominator} holds no seat in {', '.join(rule.bodies)} on {now.date()}"
+            raise NotANominator(msg)
+        person = uow.people.get(PersonId(candidate))
+        if nominator_id == person.id and not rule.allow_self_nomination:
+            msg = f"{nominator} cannot nominate themselves in {contest.id}"
+            raise SelfNominationNotAllowed(msg)
+        withdrawn = {c.id for c in contest.candidates if c.withdrawn}
+        for earlier in uow.contests.nominations(contest.id):
+            if earlier.nominator == nominator_id and earlier.candidate not in withdrawn:
+                msg = f"{nominator} already nominates {earlier.candidate} in {contest.id}"
+                raise AlreadyNominated(msg)
+        cid = CandidateId(person.id)
+        if cid in withdrawn:
+            msg = f"{person.name} has withdrawn from {contest.id}"
+            raise NotACandidate(msg)
+        if not contest.has_candidate(cid):
+            uow.contests.save(
+                contest.with_candidate(Candidate(id=cid, name=person.name, person_id=person.id))
+            )
+        nomination = Nomination(
+            contest_id=contest.id, nominator=nominator_id, candidate=cid, at=now
+        )
+        uow.contests.add_nomination(nomination)
+        _log(
+            uow, clock, officer, "nominate", contest=contest.id, nominator=nominator, candidate=cid
+        )
+        uow.commit()
+    return nomination
+
+
+def withdraw(
+    *, uow: UnitOfWork, clock: Clock, officer: OfficerId, contest_id: str, candidate: str
+) -> Contest:
+    """A candidate withdraws before the close of nominations.
+
+    Raises:
+        NominationsNotOpen: outside the nomination phase.
+        NotACandidate: not a standing candidate.
+    """
+    with uow:
+        contest = uow.contests.get(ContestId(contest_id))
+        changed = contest.withdraw(CandidateId(candidate))
+        uow.contests.save(changed)
+        count = sum(1 for n in uow.contests.nominations(contest.id) if n.candidate == candidate)
+        _log(
+            uow,
+            clock,
+            officer,
+            "withdraw",
+            contest=contest.id,
+            candidate=candidate,
+            nominations=count,
+        )
+        uow.commit()
+    return changed
+
+
+def _register(uow: UnitOfWork, contest: Contest) -> tuple[RegisterRow, ...]:
+    assert contest.gate is not None
+    assert contest.nomination is not None
+    return nomination_register(
+        gate=contest.gate,
+        rule=contest.nomination,
+        candidates=[(c.id, c.name, c.withdrawn) for c in contest.candidates],
+        nominations=uow.contests.nominations(contest.id),
+    )
+
+
+def nomination_register_of(*, uow: UnitOfWork, contest_id: str) -> tuple[RegisterRow, ...]:
+    """The nomination register as it stands (read-only; exportable with ``as_dict``)."""
+    with uow:
+        contest = uow.contests.get(ContestId(contest_id))
+        if contest.gate is None:
+            return ()
+        return _register(uow, contest)
+
+
+def close_nominations(
+    *, uow: UnitOfWork, clock: Clock, officer: OfficerId, contest_id: str
+) -> Contest:
+    """Close nominations and fix the ballot; one qualified candidate is elected unopposed.
+
+    Raises:
+        WrongPhase: nominations are not open.
+        NoCandidates: nobody qualified.
+    """
+    with uow:
+        contest = uow.contests.get(ContestId(contest_id))
+        check_transition(contest.phase, Phase.NOMINATIONS_CLOSED, action="close nominations")
+        register = _register(uow, contest)
+        closed = contest.close_nominations(register)
+        uow.contests.save(closed)
+        _log(
+            uow,
+            clock,
+            officer,
+            "close_nominations",
+            contest=contest.id,
+            register=[
+                {
+                    "candidate": r.candidate,
+                    "nominations": r.nominations,
+                    "standing": r.standing.value,
+                }
+                for r in register
+            ],
+            ballot=list(closed.ballot),
+            unopposed=closed.unopposed,
+        )
+        uow.commit()
+    return closed
+
+
+def open_voting(*, uow: UnitOfWork, clock: Clock, officer: OfficerId, contest_id: str) -> Contest:
+    """Freeze the roll and open voting.
+
+    Applies the electorate rule to everyone on the organisation's books, records every
+    decision (eligible or not, with section, rule version and reason) on the roll,
+    creates the contest's credential key and opens voting.
+
+    Raises:
+        WrongPhase: not a draft (motion, election) or closed nominations (leadership).
+        NotReadyToOpen: every problem found, the empty roll included; nothing is written.
+    """
+    with uow:
+        contest = uow.contests.get(ContestId(contest_id))
+        check_transition(contest.phase, Phase.VOTING_OPEN, action="open voting")
+        rule = contest.electorate
+        entries: list[RollEntry] = []
+        sections: Counter[str] = Counter()
+        for person, memberships in uow.people.iter_with_memberships(contest.organisation_id):
+            decision = rule.decide(person.id, memberships)
+            entries.append(
+                RollEntry(
+                    contest_id=contest.id,
+                    person_id=person.id,
+                    section=decision.section,
+                    rule_version=decision.rule_version,
+                    reason=decision.reason,
+                )
+            )
+            if decision.section is not None:
+                sections[decision.section] += 1
+        eligible = sum(sections.values())
+        opened = contest.open_voting(roll_size=eligible)
+        uow.roll.add_many(entries)
+        uow.credentials.set_key(contest.id, new_election_key())
+        uow.contests.save(opened)
+        _log(
+            uow,
+            clock,
+            officer,
+            "open_voting",
+            contest=contest.id,
+            electorate_version=rule.version,
+            precedence=rule.precedence,
+            eligible=eligible,
+            refused=len(entries) - eligible,
+            eligible_by_section={s.name: sections.get(s.name, 0) for s in rule.sections},
+            ballot=list(opened.options()),
+        )
+        uow.commit()
+    return opened
+
+
+def close_voting(*, uow: UnitOfWork, clock: Clock, officer: OfficerId, contest_id: str) -> Contest:
+    """Close voting: no more online ballots (postal papers received may still be entered).
+
+    Raises:
+        WrongPhase: voting is not open.
+    """
+    with uow:
+        contest = uow.contests.get(ContestId(contest_id))
+        closed = contest.close_voting()
+        uow.contests.save(closed)
+        _log(
+            uow,
+            clock,
+            officer,
+            "close_voting",
+            contest=contest.id,
+            ballots=uow.ballots.count(contest.id),
+            marked_voted=uow.roll.voted_count(contest.id),
+            credentials=dict(uow.credentials.count(contest.id)),
+        )
+        uow.commit()
+    return closed
+
+
+def participation_list(*, uow: UnitOfWork, contest_id: str) -> tuple[PersonId, ...]:
+    """Who returned a ballot (never which): for publication where the rules require it."""
+    with uow:
+        return tuple(e.person_id for e in uow.roll.iter(ContestId(contest_id)) if e.voted)

@@ -1,0 +1,261 @@
+"""Casting ballots online and entering postal papers; one transaction each.
+
+Casting checks the phase and the credential, marks the roll entry voted, marks the
+credential used and puts the ballot in the box with a random id and tracking code --
+and no voter key, credential, paper number or time. It is a voter's action and is not
+written to the audit log. Entering a postal batch is a teller's action and is logged
+with counts only.
+
+**Two channels, one vote: the first recorded return counts** (see
+:mod:`tellers.domain.postal`).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from tellers.crypto.credentials import credential_hash, credential_matches, new_tracking_code
+from tellers.crypto.random import random_hex
+from tellers.domain.ballot import Ballot, Channel, RejectionReason, validate_ranking
+from tellers.domain.contest import Contest
+from tellers.domain.errors import (
+    AlreadyVoted,
+    CredentialVoided,
+    InvalidBallot,
+    NotInElectorate,
+    UnknownCredential,
+    WrongChannel,
+)
+from tellers.domain.ids import BallotId, ContestId, OfficerId, PostalBatchId, TrackingCode
+from tellers.domain.lifecycle import Phase, require_phase
+from tellers.domain.postal import PaperEntry, PaperOutcome, PostalBatch, find_gaps
+from tellers.domain.roll import CredentialStatus
+from tellers.services.audit import record
+from tellers.services.ports import Clock, UnitOfWork
+
+__all__ = ["Receipt", "bulletin_board", "cast_ballot", "enter_postal_batch", "was_counted"]
+
+_SINGLE_MARK_METHODS = frozenset({"plurality", "motion"})
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Receipt:
+    """What the voter keeps: the contest and the ballot's tracking code."""
+
+    contest_id: ContestId
+    tracking_code: TrackingCode
+
+
+def _max_marks(contest: Contest) -> int:
+    return 1 if contest.is_motion or contest.method in _SINGLE_MARK_METHODS else 0
+
+
+def _new_ballot(
+    contest: Contest,
+    section: str,
+    channel: Channel,
+    ranking: tuple[str, ...],
+    rejection: RejectionReason | None,
+) -> Ballot:
+    from tellers.domain.ids import SectionName
+
+    return Ballot(
+        id=BallotId(random_hex(128)),
+        contest_id=contest.id,
+        section=SectionName(section),
+        channel=channel,
+        ranking=ranking,
+        rejection=rejection,
+        tracking_code=TrackingCode(new_tracking_code()),
+    )
+
+
+def cast_ballot(
+    *, uow: UnitOfWork, contest_id: str, credential: str, ranking: Sequence[str]
+) -> Receipt:
+    """Cast one ballot online.
+
+    Args:
+        credential: the code the voter was sent (typed loosely: case, spaces and
+            hyphens do not matter).
+        ranking: option keys in order of preference; ``["yes"]``, ``["no"]`` or ``[]``
+            (abstain) for a motion.
+
+    Raises:
+        PollNotOpen: voting is not open.
+        UnknownCredential: no credential of this contest has this code.
+        CredentialVoided: the code was replaced by a reissue.
+        AlreadyVoted: the voter has already returned a ballot (online or by post).
+        NotInElectorate: the credential's holder is not eligible.
+        WrongChannel: the voter's section may not vote online.
+        InvalidBallot: marks the contest cannot accept.
+    """
+    cid = ContestId(contest_id)
+    with uow:
+        contest = uow.contests.get(cid)
+        require_phase(contest.phase, Phase.VOTING_OPEN, action="cast a ballot")
+        key = uow.credentials.key(cid)
+        found = uow.credentials.find_by_hash(cid, credential_hash(key, credential))
+        if found is None or not credential_matches(key, credential, found.code_hash):
+            msg = f"no credential of {contest_id} has this code"
+            raise UnknownCredential(msg)
+        if found.status is CredentialStatus.VOIDED:
+            msg = "this credential was replaced by a reissue; use the newest one"
+            raise CredentialVoided(msg)
+        if found.status is CredentialStatus.USED:
+            msg = "this credential has already been used"
+            raise AlreadyVoted(msg)
+        entry = uow.roll.get(cid, found.person_id)
+        if entry.section is None:
+            msg = "the holder of this credential is not on the roll"
+            raise NotInElectorate(msg)
+        if entry.voted:
+            msg = "a ballot has already been returned for this voter; the first return counts"
+            raise AlreadyVoted(msg)
+        if Channel.ONLINE not in contest.electorate.section(entry.section).channels:
+            msg = f"section {entry.section} does not vote online"
+            raise WrongChannel(msg)
+        marks = validate_ranking(
+            ranking, contest.options(), allow_empty=contest.is_motion, max_marks=_max_marks(contest)
+        )
+        ballot = _new_ballot(contest, entry.section, Channel.ONLINE, marks, None)
+        uow.credentials.save(found.used())
+        uow.roll.save(entry.mark_voted(Channel.ONLINE))
+        uow.ballots.add(ballot)
+        uow.commit()
+    return Receipt(contest_id=cid, tracking_code=ballot.tracking_code)
+
+
+def enter_postal_batch(
+    *,
+    uow: UnitOfWork,
+    clock: Clock,
+    officer: OfficerId,
+    contest_id: str,
+    papers: Iterable[PaperEntry],
+) -> PostalBatch:
+    """Enter a batch of returned papers (while voting is open or after it closed).
+
+    Each paper is counted, counted as spoilt (with its rejection reason; an unmarked
+    paper is spoilt as ``unmarked``), or refused with a :class:`PaperOutcome` and no
+    ballot: unknown number, voided by a reissue, already entered, voter already voted
+    (first return counts), or marks naming no option (to be re-entered).
+
+    Raises:
+        WrongPhase: the contest is neither voting open nor voting closed.
+    """
+    cid = ContestId(contest_id)
+    with uow:
+        contest = uow.contests.get(cid)
+        require_phase(
+            contest.phase, Phase.VOTING_OPEN, Phase.VOTING_CLOSED, action="enter postal papers"
+        )
+        options = contest.options()
+        max_marks = _max_marks(contest)
+        already = uow.postal.entered_papers(cid)
+        seen: set[int] = set()
+        counted = 0
+        spoilt: Counter[str] = Counter()
+        refused: list[tuple[int, PaperOutcome]] = []
+        for paper in papers:
+            n = paper.paper_number
+            if n in already or n in seen:
+                refused.append((n, PaperOutcome.REPEATED_PAPER))
+                continue
+            seen.add(n)
+            cred = uow.credentials.find_by_paper(cid, n)
+            if cred is None:
+                refused.append((n, PaperOutcome.UNKNOWN_PAPER))
+                continue
+            if cred.status is CredentialStatus.VOIDED:
+                refused.append((n, PaperOutcome.VOIDED_PAPER))
+                continue
+            entry = uow.roll.get(cid, cred.person_id)
+            if cred.status is CredentialStatus.USED or entry.voted or entry.section is None:
+                refused.append((n, PaperOutcome.DUPLICATE_RETURN))
+                continue
+            rejection = paper.rejection
+            marks: tuple[str, ...] = ()
+            if rejection is None:
+                if not paper.ranking:
+                    rejection = RejectionReason.UNMARKED
+                else:
+                    try:
+                        marks = validate_ranking(
+                            paper.ranking, options, allow_empty=False, max_marks=max_marks
+                        )
+                    except InvalidBallot:
+                        refused.append((n, PaperOutcome.INVALID_MARKS))
+                        continue
+            if rejection is not None:
+                spoilt[rejection.value] += 1
+            else:
+                counted += 1
+            uow.ballots.add(_new_ballot(contest, entry.section, Channel.POST, marks, rejection))
+            uow.credentials.save(cred.used())
+            uow.roll.save(entry.mark_voted(Channel.POST))
+        sequence = len(uow.postal.for_contest(cid)) + 1
+        numbers = tuple(sorted(seen))
+        batch = PostalBatch(
+            id=PostalBatchId(random_hex(128)),
+            contest_id=cid,
+            sequence=sequence,
+            entered_by=officer,
+            paper_numbers=numbers,
+            gaps=find_gaps(numbers),
+            counted=counted,
+            spoilt=dict(sorted(spoilt.items())),
+            refused=tuple(refused),
+        )
+        uow.postal.add(batch)
+        record(
+            uow,
+            clock=clock,
+            officer=officer,
+            action="enter_postal_batch",
+            parameters={
+                "contest": cid,
+                "batch": sequence,
+                "papers": len(numbers)
+                + sum(1 for _, o in refused if o is PaperOutcome.REPEATED_PAPER),
+                "first": numbers[0] if numbers else None,
+                "last": numbers[-1] if numbers else None,
+                "gaps": [list(g) for g in batch.gaps],
+                "counted": counted,
+                "spoilt": dict(batch.spoilt),
+                "refused": [[n, o.value] for n, o in refused],
+            },
+        )
+        uow.commit()
+    return batch
+
+
+def was_counted(*, uow: UnitOfWork, contest_id: str, tracking_code: str) -> bool:
+    """Whether a ballot with this tracking code is in the box ("was my ballot counted?")."""
+    with uow:
+        return (
+            uow.ballots.find_by_tracking_code(
+                ContestId(contest_id), TrackingCode(tracking_code.strip().upper())
+            )
+            is not None
+        )
+
+
+def bulletin_board(*, uow: UnitOfWork, contest_id: str) -> tuple[Ballot, ...]:
+    """Every ballot with its tracking code, in random-id order, once voting has closed.
+
+    Raises:
+        WrongPhase: voting is still open (or has not started).
+    """
+    with uow:
+        contest = uow.contests.get(ContestId(contest_id))
+        require_phase(
+            contest.phase,
+            Phase.VOTING_CLOSED,
+            Phase.COUNTED,
+            Phase.DECLARED,
+            action="publish the bulletin board",
+        )
+        return tuple(uow.ballots.iter(contest.id))
