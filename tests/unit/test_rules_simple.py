@@ -12,9 +12,11 @@ from __future__ import annotations
 from fractions import Fraction
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tellers.counting.methods import CountParams, count
-from tellers.counting.profile import Profile
+from tellers.counting.profile import Mark, Profile
 from tellers.errors import CountError, InvalidCountOptions
 
 CITIES = ("Memphis", "Nashville", "Chattanooga", "Knoxville")
@@ -227,3 +229,60 @@ def test_borda_stops_at_an_unreadable_cell_and_ignores_repeats_and_blank_papers(
     result = count(profile, "borda", CountParams(seed=8))
     assert dict(result.rounds[0].tallies) == {"A": 2, "B": 1, "C": 2}
     assert result.details["blank"] == 2
+
+
+def _borda_by_hand(
+    n: int, rows: list[tuple[tuple[Mark, ...], int]], variant: str
+) -> list[Fraction]:
+    """Borda straight from the definition, one ballot at a time."""
+    totals = [Fraction(0)] * n
+    for marks, weight in rows:
+        seen: set[int] = set()
+        groups: list[list[int]] = []
+        for mark in marks:
+            if mark is None:
+                continue
+            if isinstance(mark, frozenset) and not mark:
+                break
+            fresh = [
+                c for c in ([mark] if isinstance(mark, int) else sorted(mark)) if c not in seen
+            ]
+            if fresh:
+                seen.update(fresh)
+                groups.append(fresh)
+        m = sum(len(g) for g in groups)
+        position = 1
+        for group in groups:
+            held = range(position, position + len(group))
+            if variant == "standard":
+                points = [Fraction(n - k) for k in held]
+            elif variant == "dowdall":
+                points = [Fraction(1, k) for k in held]
+            else:
+                points = [Fraction(m - k + 1) for k in held]
+            for c in group:
+                totals[c] += sum(points, Fraction(0)) / len(group) * weight
+            position += len(group)
+    return totals
+
+
+_marks = st.one_of(
+    st.none(),
+    st.integers(0, 4),
+    st.frozensets(st.integers(0, 4), min_size=0, max_size=3),
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.tuples(st.lists(_marks, max_size=6).map(tuple), st.integers(1, 5)), max_size=8),
+    st.sampled_from(["standard", "dowdall", "modified"]),
+)
+def test_vectorised_borda_equals_the_definition_ballot_by_ballot(
+    rows: list[tuple[tuple[Mark, ...], int]], variant: str
+) -> None:
+    names = ("A", "B", "C", "D", "E")
+    profile = Profile.from_ballots(names, rows)
+    result = count(profile, "borda", CountParams(seed=1, options={"variant": variant}))
+    expected = _borda_by_hand(5, rows, variant)
+    assert [Fraction(result.rounds[0].tallies[c]) for c in names] == expected

@@ -38,9 +38,13 @@ from __future__ import annotations
 
 from fractions import Fraction
 
+import numpy as np
+import numpy.typing as npt
+
 from tellers.counting.amounts import Amount, format_amount
 from tellers.counting.methods import CountParams
-from tellers.counting.profile import Profile
+from tellers.counting.pairwise import preference_levels
+from tellers.counting.profile import OVERVOTE, Profile
 from tellers.counting.rounds import CountResult, Round
 from tellers.counting.rules.plurality import check_options, check_seats, elect_highest
 from tellers.errors import InvalidCountOptions
@@ -50,31 +54,20 @@ __all__ = ["VARIANTS", "count"]
 VARIANTS = ("standard", "dowdall", "modified")
 
 
-def _positions(profile: Profile, row: int) -> list[list[int]]:
-    """The ballot's ranked groups in order: blanks closed up, repeats dropped."""
-    seen: set[int] = set()
-    groups: list[list[int]] = []
-    for mark in profile.marks(row):
-        if mark is None:
-            continue
-        if isinstance(mark, frozenset) and not mark:
-            break  # an overvote whose candidates are unknown: the ballot ends here
-        members = [mark] if isinstance(mark, int) else sorted(mark)
-        fresh = [c for c in members if c not in seen]
-        if not fresh:
-            continue
-        seen.update(fresh)
-        groups.append(fresh)
-    return groups
+def _levels(profile: Profile) -> npt.NDArray[np.int64]:
+    """Each candidate's rank on each distinct ballot (``depth`` = unranked), with the
+    ballot cut at its first overvote cell whose candidates are unknown."""
+    levels = preference_levels(profile)
+    depth = profile.depth
+    for row, r in zip(*np.nonzero(profile.ranks == OVERVOTE), strict=True):
+        if (int(row), int(r)) not in profile.overvotes:
+            cut = levels[row] > r
+            levels[row, cut] = depth
+    return levels
 
 
-def _points(variant: str, n: int, ranked: int, position: int) -> Fraction:
-    """Points for 1-based ``position`` on a ballot ranking ``ranked`` candidates."""
-    if variant == "standard":
-        return Fraction(n - position)
-    if variant == "dowdall":
-        return Fraction(1, position)
-    return Fraction(ranked - position + 1)
+def _harmonic(k: int) -> Fraction:
+    return sum((Fraction(1, i) for i in range(1, k + 1)), Fraction(0))
 
 
 def count(profile: Profile, params: CountParams) -> CountResult:
@@ -91,24 +84,41 @@ def count(profile: Profile, params: CountParams) -> CountResult:
         msg = f"borda: variant must be one of {', '.join(VARIANTS)}, got {variant!r}"
         raise InvalidCountOptions(msg)
     n = len(profile.candidates)
-    totals = [Fraction(0)] * n
-    blank = 0
-    counts = profile.counts.tolist()
-    for row in range(len(profile)):
-        groups = _positions(profile, row)
-        if not groups:
-            blank += int(counts[row])
-            continue
-        ranked = sum(len(g) for g in groups)
-        position = 1
-        for group in groups:
-            share = sum(
-                (_points(str(variant), n, ranked, position + k) for k in range(len(group))),
-                Fraction(0),
-            ) / len(group)
-            for cand in group:
-                totals[cand] += share * int(counts[row])
-            position += len(group)
+    depth = profile.depth
+    levels = _levels(profile)
+    counts = profile.counts.astype(np.int64)
+    ranked = levels < depth
+    n_ranked = ranked.sum(axis=1)
+    blank = int(counts[n_ranked == 0].sum())
+    # For each ranked candidate: how many candidates stand strictly before it, and how
+    # many share its rank (itself included); it occupies positions before+1..before+tied.
+    before = np.zeros_like(levels)
+    tied = np.zeros_like(levels)
+    step = max(1, (1 << 22) // max(1, n * n))
+    for start in range(0, len(profile), step):
+        block = levels[start : start + step]
+        before[start : start + step] = (block[:, None, :] < block[:, :, None]).sum(axis=2)
+        tied[start : start + step] = (block[:, None, :] == block[:, :, None]).sum(axis=2)
+    totals: list[Fraction]
+    if variant == "dowdall":
+        # Average of 1/k over the positions held: (H(before + tied) - H(before)) / tied.
+        totals = [Fraction(0)] * n
+        for cand in range(n):
+            rows = ranked[:, cand]
+            keys = np.stack([before[rows, cand], tied[rows, cand]], axis=1)
+            if not len(keys):
+                continue
+            unique, inverse = np.unique(keys, axis=0, return_inverse=True)
+            weights = np.zeros(len(unique), dtype=np.int64)
+            np.add.at(weights, inverse.reshape(-1), counts[rows])
+            for (b, t), w in zip(unique.tolist(), weights.tolist(), strict=True):
+                share = (_harmonic(b + t) - _harmonic(b)) / t
+                totals[cand] += share * w
+    else:
+        # Twice the average points, so that every value is a whole number.
+        top = 2 * n if variant == "standard" else 2 * n_ranked[:, None] + 2
+        twice = np.where(ranked, top - 2 * before - tied - 1, 0).astype(np.int64)
+        totals = [Fraction(int(v), 2) for v in (counts @ twice).tolist()]
     tallies: dict[str, Amount] = {
         name: (int(t) if t.denominator == 1 and variant != "dowdall" else t)
         for name, t in zip(profile.candidates, totals, strict=True)
