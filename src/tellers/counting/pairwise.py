@@ -2,8 +2,8 @@
 
 ``pairwise_matrix(profile)[i, j]`` is the number of ballots that prefer candidate ``i`` to
 candidate ``j``. How a ballot *as cast* (see :mod:`tellers.counting.profile`) expresses a
-preference, in the usual convention of Condorcet counts (Schulze 2011, §2.1; Tideman
-1987; the Debian constitution A.6(3)):
+preference, in the usual convention of Condorcet counts (Schulze 2011, section 2;
+Tideman 1987; the Debian constitution, appendix A.6):
 
 - a candidate marked at a better (lower-numbered) rank is preferred to one marked at a
   worse rank; blank ranks in between change nothing (``A, -, B`` is ``A > B``);
@@ -20,7 +20,7 @@ so the work grows with the number of distinct rankings, not of voters.
 
 This module also holds the shared vocabulary of the Condorcet rules: the Condorcet winner,
 the Smith set, and the tie-breaking ranking of the candidates (TBRC) drawn from a seed by
-the random-ballot procedure of Zavist & Tideman (1989), also used by Schulze (2011, §5).
+the random-ballot procedure of Zavist & Tideman (1989), also proposed by Schulze (2011) for ties.
 """
 
 from __future__ import annotations
@@ -144,7 +144,7 @@ def tie_breaking_ranking(
     """A tie-breaking ranking of the candidates (TBRC) by random ballot, from a seed.
 
     Zavist & Tideman (1989), "Complete independence of clones in the ranked pairs rule",
-    Social Choice and Welfare 6:167-173; the same procedure is Schulze (2011), §5:
+    Social Choice and Welfare 6:167-173; Schulze (2011) proposes the same procedure:
     pick a ballot at random and order the candidates as it does; keep picking ballots at
     random, without replacement, and use each to order candidates that are still equal;
     when the ballots run out, order whoever is still equal at random. Equal marks and

@@ -2,17 +2,17 @@
 
 Source: M. Schulze, "A new monotonic, clone-independent, reversal symmetric, and
 Condorcet-consistent single-winner election method", *Social Choice and Welfare* 36(2),
-2011, pp. 267-303. Also the method of the Debian constitution, A.6 ("Concorde" / the
+2011, pp. 267-303. Also the method of the Debian constitution, appendix A.6 (the
 Schulze method) since 2003.
 
-The count, as in Schulze (2011), §2 and the implementation in §2.3 / its appendix:
+The count, as in Schulze (2011), section 2 and its implementation notes:
 
 1. ``d[a, b]``: the ballots preferring ``a`` to ``b`` (:mod:`tellers.counting.pairwise`
    says how equal ranks and unranked candidates are read);
 2. a **link** ``a -> b`` exists when ``d[a, b] > d[b, a]``; its strength is, by option
    ``strength``:
 
-   - ``"winning-votes"`` (default, Schulze's §2.1 ``>_win`` on defeats): the pair
+   - ``"winning-votes"`` (default, Schulze's ``>_win`` relation on defeats): the pair
      ``(d[a, b], d[b, a])``, stronger when it has more winning votes, and among equal
      winning votes when it has **fewer** opposing votes;
    - ``"margins"``: ``d[a, b] - d[b, a]``;
@@ -21,12 +21,12 @@ The count, as in Schulze (2011), §2 and the implementation in §2.3 / its appen
    as strong as its weakest link (widest paths, computed Floyd-Warshall style over the
    candidates; 0 when there is no path);
 4. ``a`` beats ``b`` in the Schulze relation when ``p[a, b] > p[b, a]``; this relation is
-   transitive (Schulze 2011, §4.1), and the **potential winners** are those nobody beats.
+   transitive (proved in Schulze 2011), and the **potential winners** are those nobody beats.
 
 With one potential winner, it wins. Several potential winners are separated by the
 **tie-breaking ranking of the candidates** (TBRC), drawn by random ballot from the
-published seed (Schulze 2011, §5; :func:`tellers.counting.pairwise.tie_breaking_ranking`):
-the potential winner ranked highest in the TBRC wins. (Schulze's §5 goes on to a
+published seed (Schulze 2011, on tie-breaking; :func:`tellers.counting.pairwise.tie_breaking_ranking`):
+the potential winner ranked highest in the TBRC wins. (Schulze goes on to a
 tie-breaking ranking of *links* to keep full clone independence in tied cases; that
 refinement is not implemented, so in a tie this rule agrees with Schulze's winner
 whenever the TBRC's highest potential winner is also his.) Without a seed such a tie
@@ -133,7 +133,7 @@ def count(profile: Profile, params: CountParams) -> CountResult:
                 purpose="election",
                 tied=tuple(names[i] for i in potential),
                 chosen=winner,
-                how="tie-breaking ranking by random ballot (Schulze 2011, §5)",
+                how="tie-breaking ranking by random ballot (Schulze 2011)",
             ),
         )
 
