@@ -21,12 +21,14 @@ The count, as in Schulze (2011), section 2 and its implementation notes:
    as strong as its weakest link (widest paths, computed Floyd-Warshall style over the
    candidates; 0 when there is no path);
 4. ``a`` beats ``b`` in the Schulze relation when ``p[a, b] > p[b, a]``; this relation is
-   transitive (proved in Schulze 2011), and the **potential winners** are those nobody beats.
+   transitive (proved in Schulze 2011), and the **potential winners** are those nobody
+   beats.
 
 With one potential winner, it wins. Several potential winners are separated by the
 **tie-breaking ranking of the candidates** (TBRC), drawn by random ballot from the
-published seed (Schulze 2011, on tie-breaking; :func:`tellers.counting.pairwise.tie_breaking_ranking`):
-the potential winner ranked highest in the TBRC wins. (Schulze goes on to a
+published seed (Schulze 2011, on tie-breaking;
+:func:`tellers.counting.pairwise.tie_breaking_ranking`): the potential winner ranked
+highest in the TBRC wins. (Schulze goes on to a
 tie-breaking ranking of *links* to keep full clone independence in tied cases; that
 refinement is not implemented, so in a tie this rule agrees with Schulze's winner
 whenever the TBRC's highest potential winner is also his.) Without a seed such a tie
