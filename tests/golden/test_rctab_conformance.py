@@ -8,7 +8,9 @@ the same keys in the same order, the same rounds, tallies, transfers, inactive b
 thresholds and summary, amounts compared as exact decimals. Only
 ``config.generatedBy`` (which names the program) is ignored, as RCTab's own test does.
 Cases from other vendors are skipped, except ``dominion_alaska``, which is counted from
-RCTab's own CSV conversion of the same ballots (``conversions_from_dominion``).
+RCTab's own CSV conversion of the same ballots (``conversions_from_dominion``), and
+``2024_alaska_dominion``, from the RCTab CSV conversion shipped with it. The per-precinct
+and per-batch reports ("Tabulate by Precinct/Batch") are compared in the same way.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from tellers.formats.rctab_config import (
     load_rctab_contest,
     read_rctab_config,
 )
-from tellers.formats.rctab_report import tabulate_rctab
+from tellers.formats.rctab_report import slice_file_stem, slice_reports, tabulate_rctab
 
 from ..conftest import SHARED
 
@@ -140,3 +142,31 @@ def test_rank_beyond_max_rankings_is_rejected_as_rctab_rejects_it() -> None:
 
 def test_rejection_is_a_tellers_error() -> None:
     assert issubclass(BallotFileError, TellersError)
+
+
+def _slice_cases() -> list[Any]:
+    params: list[Any] = []
+    if not RCTAB.is_dir():
+        return params
+    for folder in sorted(p for p in RCTAB.iterdir() if p.is_dir()):
+        expected = sorted(folder.glob("Tabulate by */*_detailed_report.json"))
+        if not expected or not _config_path(folder).exists():
+            continue
+        marks: list[Any] = []
+        if not _providers(folder) <= READABLE:
+            marks.append(pytest.mark.skip(reason="provider not supported yet"))
+        params.append(pytest.param(folder, expected, id=folder.name, marks=marks))
+    return params
+
+
+@pytest.mark.parametrize(("folder", "expected"), _slice_cases())
+def test_slice_reports_match_rctab(folder: Path, expected: list[Path]) -> None:
+    contest = load_rctab_contest(_config_path(folder))
+    ours = {slice_file_stem(kind, sid): report for kind, sid, report in slice_reports(contest)}
+    prefix = f"{folder.name}_expected_"
+    suffix = "_detailed_report.json"
+    for path in expected:
+        stem = path.name[len(prefix) : -len(suffix)]
+        assert stem in ours, f"no {stem} slice among {sorted(ours)}"
+        theirs = json.loads(path.read_text(encoding="utf-8"))
+        assert _comparable(ours[stem]) == _comparable(theirs), stem

@@ -506,19 +506,31 @@ def _rows_of(profile: Profile) -> list[_Row]:
     return rows
 
 
-def tabulate(profile: Profile, rules: RctabRuleSet, *, method: str) -> CountResult:
+def tabulate(
+    profile: Profile, rules: RctabRuleSet, *, method: str, follow: CountResult | None = None
+) -> CountResult:
     """Count ``profile`` as RCTab's ``Tabulator.tabulate`` does (one pass).
+
+    With ``follow`` (the result of the whole contest), ``profile`` is one slice of the
+    ballots (a precinct or a batch, RCTab's "tabulate by precinct/batch"): the rounds,
+    thresholds, elections, eliminations and surplus fractions are those of ``follow``,
+    and only the slice's own ballots are counted; a winner's slice tally is what the
+    slice's ballots keep for them, and residual surplus exists only for the whole contest.
 
     Raises:
         CountError: a tie the configured mode cannot break unattended, every declared
             candidate below the minimum vote threshold, or an explicit overvote under
             ``exhaustIfMultipleContinuing``.
     """
-    return _Tabulation(profile, rules, method).run()
+    return _Tabulation(profile, rules, method, follow).run()
 
 
 class _Tabulation:
-    def __init__(self, profile: Profile, rules: RctabRuleSet, method: str) -> None:
+    def __init__(
+        self, profile: Profile, rules: RctabRuleSet, method: str, follow: CountResult | None
+    ) -> None:
+        self.follow = follow
+        self.fractions: dict[int, Decimal] = {}
         self.profile = profile
         self.rules = rules
         self.method = method
@@ -563,6 +575,8 @@ class _Tabulation:
 
     def should_continue(self) -> bool:
         rules = self.rules
+        if self.follow is not None:
+            return self.round < len(self.follow.rounds)
         stop = rules.stop_tabulation_early_after_round
         winners = len(self.winner_round)
         if stop is not None and self.round >= stop:
@@ -788,10 +802,17 @@ class _Tabulation:
         return chosen
 
     def transfer_surplus(self, winners: list[int], threshold: Decimal) -> None:
+        followed: Mapping[str, str] = {}
+        if self.follow is not None:
+            followed = self.follow.details.get("surplus_fractions", {})  # type: ignore[assignment]
         for w in winners:
-            votes = self.tally[w]
-            extra = votes - threshold
-            fraction = _divide_down(extra, votes, self.places) if extra > 0 else _ZERO
+            if self.follow is not None:
+                fraction = Decimal(followed.get(self.names[w], "0"))
+            else:
+                votes = self.tally[w]
+                extra = votes - threshold
+                fraction = _divide_down(extra, votes, self.places) if extra > 0 else _ZERO
+            self.fractions[w] = fraction
             for row_id in self.holders.get(w, []):
                 row = self.rows[row_id]
                 moved = _multiply_down(row.value, fraction, self.places)
@@ -816,7 +837,7 @@ class _Tabulation:
                     _ZERO,
                 )
                 residual = total - threshold
-                if residual > 0:
+                if residual > 0 and self.follow is None:
                     residuals[w] = residual
                     self.residual_total += residual
                     moved = transfers.setdefault(w, {})
@@ -871,8 +892,17 @@ class _Tabulation:
             groups = self.groups(active_set)
             tallies_now = {self.names[c]: self.tally[c] for c in active_set}
             self.history.append(tallies_now)
-            winners = self.identify_winners(active_set, groups, threshold)
             eliminated: list[int] = []
+            if self.follow is not None:
+                decided = self.follow.rounds[self.round - 1]
+                threshold = Decimal(str(decided.threshold))
+                winners = [self.index[n] for n in decided.elected]
+                eliminated = [self.index[n] for n in decided.eliminated]
+                for c in eliminated:
+                    self.eliminated_round[c] = self.round
+                    self.eliminated_order.append(c)
+            else:
+                winners = self.identify_winners(active_set, groups, threshold)
             if winners:
                 for w in winners:
                     self.winner_round[w] = self.round
@@ -881,7 +911,7 @@ class _Tabulation:
                     for w in winners:
                         self.holders_at_win[w] = list(self.holders.get(w, []))
                     self.transfer_surplus(winners, threshold)
-            elif (
+            elif self.follow is None and (
                 len(self.winner_round) < rules.seats
                 or (
                     rules.continue_until_two_candidates_remain
@@ -930,6 +960,7 @@ class _Tabulation:
             "uses_surpluses": rules.uses_surpluses,
             "excluded": tuple(n for n in self.names if self.index[n] in self.excluded),
             "eliminated_order": tuple(self.names[c] for c in self.eliminated_order),
+            "surplus_fractions": {self.names[w]: str(f) for w, f in self.fractions.items()},
         }
         return CountResult(
             method=self.method,

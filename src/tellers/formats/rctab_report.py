@@ -15,6 +15,8 @@ rounds, transfers and ``details``.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -28,9 +30,22 @@ from tellers.counting.rctab_engine import (
     tabulate,
 )
 from tellers.counting.rounds import CountResult, Round
-from tellers.formats.rctab_config import RctabConfig, RctabContest
+from tellers.formats import rctab_config
+from tellers.formats.rctab_config import CvrRecord, RctabConfig, RctabContest, RctabSource
 
-__all__ = ["count_rctab", "rctab_report", "rules_from_config", "tabulate_rctab"]
+__all__ = [
+    "count_rctab",
+    "rctab_report",
+    "rules_from_config",
+    "slice_file_stem",
+    "slice_reports",
+    "tabulate_rctab",
+]
+
+SLICES = (("precinct", "tabulateByPrecinct"), ("batch", "tabulateByBatch"))
+"""RCTab's slice kinds and the ``outputSettings`` flag that turns each on."""
+_UNSAFE = re.compile(r"[^a-zA-Z0-9_\-.]")
+"""Characters ``ResultsWriter.sanitizeStringForOutput`` replaces with ``_``."""
 
 GENERATED_BY = "tellers"
 
@@ -148,8 +163,64 @@ def _actions(rnd: Round) -> list[dict[str, Any]]:
     return actions
 
 
-def rctab_report(config: RctabConfig, result: CountResult) -> dict[str, Any]:
-    """Render ``result`` as RCTab's detailed JSON report (see the module docstring)."""
+def slice_file_stem(kind: str, slice_id: str) -> str:
+    """The part of RCTab's slice report file name for a slice (``ResultsWriter``)."""
+    safe = _UNSAFE.sub("_", slice_id)
+    return f"{safe}_{kind}"
+
+
+def _enabled_slices(config: RctabConfig) -> list[str]:
+    output = config.raw.get("outputSettings", {})
+    if not isinstance(output, dict):
+        return []
+    return [kind for kind, flag in SLICES if output.get(flag) is True]
+
+
+def _records(config: RctabConfig) -> list[tuple[RctabSource, Sequence[CvrRecord]]]:
+    reader_for = rctab_config._reader_for  # the readers' per-provider record readers
+    return [(source, reader_for(source)(config, source)) for source in config.sources]
+
+
+def slice_reports(contest: RctabContest) -> list[tuple[str, str, dict[str, Any]]]:
+    """RCTab's per-precinct / per-batch reports: ``(kind, slice id, report)`` for each slice.
+
+    Each slice's ballots are counted with the decisions of the whole contest (RCTab's
+    "Tabulate by Precinct" and "Tabulate by Batch"). Multi-pass IRV has none here.
+    """
+    config = contest.config
+    kinds = _enabled_slices(config)
+    if not kinds or config.rules.winner_election_mode == MULTI_PASS:
+        return []
+    method = _method(config.rules.winner_election_mode)
+    rules = rules_from_config(config, contest.profile.candidates)
+    overall = tabulate(contest.profile, rules, method=method)
+    batches = _records(config)
+    out: list[tuple[str, str, dict[str, Any]]] = []
+    for kind in kinds:
+        groups: dict[str, list[tuple[RctabSource, Sequence[CvrRecord]]]] = {}
+        for source, records in batches:
+            per: dict[str, list[CvrRecord]] = {}
+            for record in records:
+                slice_id = record.precinct if kind == "precinct" else record.batch
+                if slice_id is not None:
+                    per.setdefault(slice_id, []).append(record)
+            for slice_id, chosen in per.items():
+                groups.setdefault(slice_id, []).append((source, chosen))
+        for slice_id in sorted(groups):
+            profile = rctab_config.records_to_profile(config, groups[slice_id])
+            result = tabulate(profile, rules, method=method, follow=overall)
+            report = rctab_report(config, result, slice_of=(kind, slice_id))
+            out.append((kind, slice_id, report))
+    return out
+
+
+def rctab_report(
+    config: RctabConfig, result: CountResult, *, slice_of: tuple[str, str] | None = None
+) -> dict[str, Any]:
+    """Render ``result`` as RCTab's detailed JSON report (see the module docstring).
+
+    ``slice_of`` (kind, id) names the precinct or batch of a slice report.
+    """
     details = result.details
     uses_surpluses = bool(details.get("uses_surpluses", False))
     results: list[dict[str, Any]] = []
@@ -169,14 +240,17 @@ def rctab_report(config: RctabConfig, result: CountResult) -> dict[str, Any]:
     final_threshold = result.rounds[-1].threshold if result.rounds else None
     undervotes = details.get("undervotes", 0)
     total = details.get("total_ballots", result.valid)
+    about = {
+        "contest": config.contest_name,
+        "date": config.contest_date,
+        "generatedBy": GENERATED_BY,
+        "jurisdiction": config.contest_jurisdiction,
+        "office": config.contest_office,
+    }
+    if slice_of is not None:
+        about[slice_of[0]] = slice_of[1]
     return {
-        "config": {
-            "contest": config.contest_name,
-            "date": config.contest_date,
-            "generatedBy": GENERATED_BY,
-            "jurisdiction": config.contest_jurisdiction,
-            "office": config.contest_office,
-        },
+        "config": _sorted_map(about),
         "jsonFormatVersion": "1",
         "results": results,
         "summary": {
