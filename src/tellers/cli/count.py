@@ -87,7 +87,7 @@ def count_command(
     detect = importlib.import_module("tellers.formats.detect")
     loaded = detect.load_election(file, fmt, counts=counts, contest_id=contest_id)
     params = CountParams(
-        seats=seats if seats is not None else loaded.seats,
+        seats=seats if seats is not None else (loaded.seats or 1),
         seed=seed,
         options={**loaded.options, **options},
     )
