@@ -9,6 +9,8 @@
   ballots cast.
 - Majority criterion: a candidate ranked first on more than half of the ballots wins in
   round 1.
+- Multi-seat (stv-rctab): votes, inactive ballots and the residual surplus lost to
+  truncation add up to the ballots cast in every round.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from hypothesis import strategies as st
 from tellers.counting.methods import CountParams, count
 from tellers.counting.profile import OVERVOTE, SKIP, Profile
 from tellers.counting.rounds import CountResult
+from tellers.counting.rules import stv_rctab
 
 NAMES = ("Ada", "Bo", "Cy", "Di", "Ed")
 PARAMS = CountParams(seed=11, options={"engine": "reference"})
@@ -159,3 +162,20 @@ def test_a_majority_of_first_preferences_wins_in_round_one(
     result = count(_profile(NAMES[:n], rows), "irv", PARAMS)
     assert result.winners == (NAMES[leader],)
     assert result.rounds[0].elected == (NAMES[leader],)
+
+
+@settings(max_examples=150, deadline=None)
+@given(elections(), st.integers(min_value=2, max_value=3))
+def test_multi_seat_rounds_account_for_every_ballot_and_the_residual(
+    election: tuple[int, list[tuple[Ballot, int]]], seats: int
+) -> None:
+    # RCTab's multi-seat count truncates surplus transfers; what is lost is the
+    # residual surplus (Round.loss), so votes + inactive + residual = ballots cast.
+    n, rows = election
+    assume(n > seats)
+    profile = _profile(NAMES[:n], rows)
+    result = stv_rctab.count(profile, CountParams(seats=seats, seed=11))
+    for rnd in result.rounds:
+        votes = sum(Fraction(v) for v in rnd.tallies.values())
+        inactive = sum(Fraction(v) for v in rnd.inactive.values())
+        assert votes + inactive + Fraction(rnd.loss) == profile.total

@@ -951,11 +951,12 @@ class _Tabulation:
         if rounds:
             rounds[-1] = self._with_transfers(rounds[-1], decisions[-1], {})
         winners_named = tuple(self.names[c] for c in self.winner_order)
+        total = _amount(totals.get("active", _ZERO) + totals.get("inactive", _ZERO))
         details: dict[str, object] = {
             "rctab_mode": rules.mode,
             "number_of_winners": rules.seats,
             "num_candidates": len(self.names),
-            "total_ballots": _amount(totals.get("active", _ZERO) + totals.get("inactive", _ZERO)),
+            "total_ballots": total,
             "undervotes": _amount(self._undervotes()),
             "uses_surpluses": rules.uses_surpluses,
             "excluded": tuple(n for n in self.names if self.index[n] in self.excluded),
@@ -968,7 +969,7 @@ class _Tabulation:
             candidates=self.names,
             winners=winners_named,
             rounds=tuple(rounds),
-            valid=details["total_ballots"],  # type: ignore[arg-type]
+            valid=total,
             quota=rounds[-1].threshold if rounds else None,
             tie_breaks=tuple(self.tie_breaks),
             seed=rules.random_seed,
