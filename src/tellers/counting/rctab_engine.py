@@ -961,8 +961,11 @@ class _Tabulation:
             "uses_surpluses": rules.uses_surpluses,
             "excluded": tuple(n for n in self.names if self.index[n] in self.excluded),
             "eliminated_order": tuple(self.names[c] for c in self.eliminated_order),
-            "surplus_fractions": {self.names[w]: str(f) for w, f in self.fractions.items()},
         }
+        if rules.uses_surpluses:
+            details["surplus_fractions"] = {
+                self.names[w]: str(f) for w, f in self.fractions.items()
+            }
         return CountResult(
             method=self.method,
             seats=rules.seats,
