@@ -266,3 +266,18 @@ def test_sequential_irv_excludes_each_winner_from_the_next_pass() -> None:
     # Nashville goes and its 26 ballots give Chattanooga 58.
     assert [p.winners for p in passes] == [("Knoxville",), ("Chattanooga",)]
     assert "Knoxville" not in passes[1].rounds[0].tallies
+
+
+def test_no_candidate_left_to_count_is_an_error() -> None:
+    profile = ballots("A", [((0,), 3)])
+    with pytest.raises(CountError, match="no continuing candidate"):
+        irv(profile, excluded=["A"])
+
+
+def test_blank_ballots_only_still_end_with_a_winner_by_lot() -> None:
+    # Both candidates at 0 and two left: RCTab breaks the tie for the winner.
+    profile = ballots("AB", [((), 3)])
+    result = irv(profile, seed=1)
+    assert result.winners in (("A",), ("B",))
+    assert result.rounds[0].inactive["undervotes"] == 3
+    assert result.tie_breaks[0].purpose == "election"

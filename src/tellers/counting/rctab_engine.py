@@ -860,6 +860,9 @@ class _Tabulation:
             transfers: dict[int, dict[str, Decimal]] = {}
             # computeTalliesForRound
             active_set = [c for c in range(len(self.names)) if self.continuing(c)]
+            if not active_set:
+                msg = f"round {self.round}: no continuing candidate is left to count"
+                raise CountError(msg)
             for c in active_set:
                 self.tally.setdefault(c, _ZERO)
             for c in list(self.tally):
