@@ -759,6 +759,9 @@ class _Tabulation:
 
     def eliminate(self, groups: list[tuple[Decimal, list[int]]], threshold: Decimal) -> list[int]:
         rules = self.rules
+        if not groups:
+            msg = f"round {self.round}: no continuing candidate is left to count"
+            raise CountError(msg)
         if self.uwi >= 0 and self.uwi in self.tally and self.tally[self.uwi] > 0:
             return [self.uwi]
         minimum = rules.minimum_vote_threshold
@@ -860,9 +863,6 @@ class _Tabulation:
             transfers: dict[int, dict[str, Decimal]] = {}
             # computeTalliesForRound
             active_set = [c for c in range(len(self.names)) if self.continuing(c)]
-            if not active_set:
-                msg = f"round {self.round}: no continuing candidate is left to count"
-                raise CountError(msg)
             for c in active_set:
                 self.tally.setdefault(c, _ZERO)
             for c in list(self.tally):
