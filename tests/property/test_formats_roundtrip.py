@@ -1,0 +1,178 @@
+"""Ballot files: the plain CSV round-trips any profile, and no input crashes a reader.
+
+Properties:
+
+- ``write_csv_ballots`` then ``read_csv_ballots`` gives back the same ballots (skipped
+  ranks, overvotes with known and unknown candidates, empty ballots, counts), with and
+  without the count column.
+- Any bytes given to any reader either read or raise a ``TellersError`` subclass, never
+  another exception (no traceback for a user's bad file). For CDF the inputs are also
+  JSON documents built from the CDF vocabulary, which get past the JSON parser.
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
+from pathlib import Path
+from typing import Any
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tellers.counting.profile import Mark, Profile
+from tellers.errors import TellersError
+from tellers.formats.cdf import read_cdf
+from tellers.formats.csv_ballots import read_csv_ballots, write_csv_ballots
+from tellers.formats.detect import read_profile
+from tellers.formats.ess import read_ess
+from tellers.formats.rctab_config import load_rctab_contest
+from tellers.formats.rctab_csv import read_generic_csv, read_rctab_csv
+
+SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+@contextmanager
+def _file(data: bytes, name: str) -> Iterator[Path]:
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / name
+        path.write_bytes(data)
+        yield path
+
+
+# --------------------------------------------------------------------------- round trip
+
+_names = st.text(
+    alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="=\x00\r"),
+    min_size=1,
+    max_size=8,
+).filter(lambda s: s == s.strip())
+
+
+@st.composite
+def profiles(draw: st.DrawFn) -> Profile:
+    candidates = draw(st.lists(_names, min_size=1, max_size=5, unique=True))
+    n = len(candidates)
+    mark: st.SearchStrategy[Mark] = st.one_of(
+        st.none(),
+        st.integers(0, n - 1),
+        st.just(frozenset()),
+        st.frozensets(st.integers(0, n - 1), min_size=2, max_size=n)
+        if n >= 2
+        else st.just(frozenset()),
+    )
+    ballots = draw(
+        st.lists(st.tuples(st.lists(mark, max_size=5), st.integers(1, 4)), min_size=1, max_size=8)
+    )
+    return Profile.from_ballots(candidates, ballots)
+
+
+def _normal(profile: Profile) -> list[tuple[tuple[object, ...], int]]:
+    merged: dict[tuple[object, ...], int] = {}
+    for marks, count in profile.ballots():
+        key = tuple(tuple(sorted(m)) if isinstance(m, frozenset) else m for m in marks)
+        merged[key] = merged.get(key, 0) + count
+    return sorted(merged.items(), key=repr)
+
+
+@SETTINGS
+@given(profile=profiles(), counts=st.booleans())
+def test_plain_csv_round_trips_any_profile(profile: Profile, counts: bool) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "ballots.csv"
+        write_csv_ballots(profile, path, counts=counts)
+        back = read_csv_ballots(path, counts=counts, candidates=profile.candidates)
+    assert back.candidates == profile.candidates
+    assert back.total == profile.total
+    assert _normal(back) == _normal(profile)
+
+
+# --------------------------------------------------------------------------- robustness
+
+
+def _never_crashes(reader: Callable[[Path], object], data: bytes, name: str) -> None:
+    with _file(data, name) as path, suppress(TellersError):
+        reader(path)
+
+
+_csv_bytes = st.one_of(
+    st.binary(max_size=200),
+    st.text(alphabet=',"=\n\r 12aAé\x00\t', max_size=80).map(lambda s: s.encode("utf-8")),
+)
+
+READERS: dict[str, tuple[Callable[[Path], object], str]] = {
+    "csv": (read_csv_ballots, "b.csv"),
+    "csv-counts": (lambda p: read_csv_ballots(p, counts=True), "b.csv"),
+    "csv-candidates": (lambda p: read_csv_ballots(p, candidates=["a", "A"]), "b.csv"),
+    "generic-csv": (lambda p: read_generic_csv(p, first_vote_column=2, id_column=1), "g.csv"),
+    "rctab-csv": (read_rctab_csv, "r.csv"),
+    "cdf-json": (read_cdf, "c.json"),
+    "cdf-xml": (read_cdf, "c.xml"),
+    "ess": (read_ess, "e.xlsx"),
+    "auto-csv": (read_profile, "a.csv"),
+    "auto-unknown": (read_profile, "a.dat"),
+    "rctab-config": (load_rctab_contest, "config.json"),
+}
+
+
+@SETTINGS
+@given(data=_csv_bytes, reader=st.sampled_from(sorted(READERS)))
+def test_any_bytes_read_or_raise_a_tellers_error(data: bytes, reader: str) -> None:
+    function, name = READERS[reader]
+    _never_crashes(function, data, name)
+
+
+@SETTINGS
+@given(data=st.binary(max_size=300))
+def test_rctab_csv_header_with_any_body_reads_or_raises_a_tellers_error(data: bytes) -> None:
+    head = b"Source Filepath,CVR Provider,Rank 1,Rank 2\n"
+    _never_crashes(read_rctab_csv, head + data, "r.csv")
+    _never_crashes(read_profile, head + data, "r.csv")
+
+
+_KEYS = [
+    "CVR", "Election", "Candidate", "Contest", "ContestSelection", "CandidateIds", "@id",
+    "Name", "CVRSnapshot", "CurrentSnapshotId", "CVRContest", "ContestId",
+    "CVRContestSelection", "ContestSelectionId", "SelectionPosition", "Rank", "HasIndication",
+    "IsAllocable", "IsWriteIn", "CVRWriteIn", "GpUnit", "BallotStyleUnitId", "Status",
+]  # fmt: skip
+
+_json: st.SearchStrategy[Any] = st.recursive(
+    st.one_of(
+        st.none(),
+        st.booleans(),
+        st.integers(-3, 3),
+        st.sampled_from(["c1", "s1", "e1", "no", "yes", "true", "1", "needs-adjudication"]),
+    ),
+    lambda children: st.one_of(
+        st.lists(children, max_size=3),
+        st.dictionaries(st.sampled_from(_KEYS), children, max_size=5),
+    ),
+    max_leaves=25,
+)
+
+
+@SETTINGS
+@given(document=st.dictionaries(st.sampled_from(_KEYS), _json, max_size=6))
+def test_any_cdf_shaped_json_reads_or_raises_a_tellers_error(document: dict[str, Any]) -> None:
+    _never_crashes(read_cdf, json.dumps(document).encode(), "c.json")
+    _never_crashes(lambda p: read_cdf(p, "c1"), json.dumps(document).encode(), "c.json")
+
+
+@SETTINGS
+@given(document=st.dictionaries(st.sampled_from(_KEYS), _json, max_size=6))
+def test_any_cdf_shaped_xml_reads_or_raises_a_tellers_error(document: dict[str, Any]) -> None:
+    def element(tag: str, value: Any) -> str:
+        if isinstance(value, dict):
+            inner = "".join(element(k, v) for k, v in value.items())
+        elif isinstance(value, list):
+            return "".join(element(tag, v) for v in value)
+        else:
+            inner = "" if value is None else str(value)
+        attr = ' ObjectId="s1"' if tag == "CVRSnapshot" else ""
+        return f"<{tag.lstrip('@')}{attr}>{inner}</{tag.lstrip('@')}>"
+
+    xml = element("CastVoteRecordReport", document)
+    _never_crashes(read_cdf, xml.encode(), "c.xml")
