@@ -45,7 +45,7 @@ def _file(data: bytes, name: str) -> Iterator[Path]:
 # --------------------------------------------------------------------------- round trip
 
 _names = st.text(
-    alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="=\x00\r"),
+    alphabet=st.characters(exclude_categories=["Cs"], exclude_characters="=\x00\r"),
     min_size=1,
     max_size=8,
 ).filter(lambda s: s == s.strip())
