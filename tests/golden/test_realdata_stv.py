@@ -159,7 +159,8 @@ def test_partick_east_2021_come_from_behind_win() -> None:
     brown, bostani = _named(result, "BROWN"), _named(result, "BOSTANI")
     assert result.quota == 3249
     firsts = _first_preferences(result)
-    assert firsts[bostani] == 2084 and firsts[brown] == 1836
+    assert firsts[bostani] == 2084
+    assert firsts[brown] == 1836
     assert result.winners == (brown,)
     assert next(r.number for r in result.rounds if r.elected) == 6
     last_two = next(
