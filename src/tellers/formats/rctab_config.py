@@ -866,6 +866,7 @@ _READERS = {
     "cdf": ("tellers.formats.cdf", "read_cdf_records"),
     "ess": ("tellers.formats.ess", "read_ess_records"),
     "genericCsv": ("tellers.formats.rctab_csv", "read_generic_csv_records"),
+    "clearBallot": ("tellers.formats.rctab_csv", "read_clear_ballot_records"),
 }
 """Provider -> (module, function); imported on use, since the readers import this module."""
 

@@ -18,9 +18,20 @@ Filepath``, ``CVR Provider``, ``Contest Id``, ids, ``Precinct``...) then ``Rank 
 rank), a write-in code, ``overvote``, or several names separated by newlines inside one
 quoted cell (an overvote whose candidates are known).
 
+**Clear Ballot CSV** (RCTab provider ``clearBallot``, Clear Ballot 2.1 RCV format): ten
+fixed columns (``RowNumber, BoxID, BoxPosition, BallotID, PrecinctID, BallotStyleID,
+PrecinctStyleName, ScanComputerName, Status, Remade``), then one column per (candidate,
+rank) pair headed ``Choice_<id>_<n>:<contest>:<rank>:<vote rule>:<candidate>:<party>``,
+holding ``1`` where the voter marked that candidate at that rank. Only the columns of
+the source's ``contestId`` are read; a rank above ``maxRankingsAllowed`` in a header is
+refused; the choice named like the ``undeclaredWriteInLabel`` is the write-in.
+
 Source text: RCTab ``src/main/java/network/brightspots/rcv/CsvCvrReader.java`` (generic
-CSV: header names, blank cells skipped, "Row %s expected number at column %d") and
-``ResultsWriter.java`` (``writeGenericCvrCsv``: the layout of the converted CSV).
+CSV: header names, blank cells skipped, "Row %s expected number at column %d"),
+``ClearBallotCvrReader.java`` (Clear Ballot) and ``ResultsWriter.java``
+(``writeGenericCvrCsv``: the layout of the converted CSV). Unlike RCTab's older Clear
+Ballot reader, which split lines on every comma, cells are read the CSV way, so a
+contest name with a comma (``"City of Portland, Auditor"``) works, as in RCTab 2.0.
 """
 
 from __future__ import annotations
@@ -47,6 +58,7 @@ __all__ = [
     "NO_PRECINCT_ID",
     "RCTAB_CSV_FIRST_HEADER",
     "SKIPPED_RANK",
+    "read_clear_ballot_records",
     "read_generic_csv",
     "read_generic_csv_records",
     "read_rctab_csv",
@@ -252,6 +264,91 @@ def _marks_from_cells(cells: dict[int, set[int]]) -> list[Mark]:
         else:
             out.append(frozenset(chosen))
     return out
+
+
+# --------------------------------------------------------------------------- Clear Ballot
+
+_CLEAR_BALLOT_FIXED = (
+    "RowNumber",
+    "BoxID",
+    "BoxPosition",
+    "BallotID",
+    "PrecinctID",
+    "BallotStyleID",
+    "PrecinctStyleName",
+    "ScanComputerName",
+    "Status",
+    "Remade",
+)
+_CLEAR_BALLOT_FIELDS = 6  # header, contest, rank, vote rule, choice name, party
+
+
+def read_clear_ballot_records(config: RctabConfig, source: RctabSource) -> Sequence[CvrRecord]:
+    """Read an RCTab ``clearBallot`` source: the marks of the source's ``contestId``.
+
+    Raises:
+        BallotFileError: no header or choice columns, a malformed choice header, a rank
+            above ``maxRankingsAllowed``, or a mark cell that is not a whole number;
+            naming the row and column.
+    """
+    path = source.path
+    where = str(path)
+    rows = _rows(path)
+    if not rows:
+        raise BallotFileError(where, "", "", "No header row found in cast vote record file")
+    header = rows[0]
+    first = len(_CLEAR_BALLOT_FIXED)
+    if len(header) <= first:
+        raise BallotFileError(where, "row 1", "", "No choice columns found after column 10")
+    limit = config.ranking_limit
+    columns: dict[int, tuple[int, str]] = {}
+    for col in range(first, len(header)):
+        fields = header[col].split(":")
+        if len(fields) != _CLEAR_BALLOT_FIELDS:
+            problem = (
+                f"expected a choice header of {_CLEAR_BALLOT_FIELDS} fields "
+                f"'Choice_..:contest:rank:rule:candidate:party', got {header[col]!r}"
+            )
+            raise BallotFileError(where, "row 1", f"column {col + 1}", problem)
+        if fields[1] != source.contest_id:
+            continue
+        try:
+            rank = int(fields[2])
+        except ValueError:
+            problem = f"expected a rank number in the choice header, got {fields[2]!r}"
+            raise BallotFileError(where, "row 1", f"column {col + 1}", problem) from None
+        if rank > limit:
+            problem = f"Rank: {rank} exceeds max rankings allowed in config: {limit}"
+            raise BallotFileError(where, "row 1", f"column {col + 1}", problem)
+        name = fields[4]
+        if name == source.undeclared_write_in_label:
+            name = UNDECLARED_WRITE_INS
+        columns[col] = (rank, name)
+    records: list[CvrRecord] = []
+    for row_number, row in enumerate(rows[1:], start=2):
+        if not any(c.strip() for c in row):
+            continue
+        location = f"row {row_number}"
+        if len(row) < len(header):
+            problem = f"expected {len(header)} cells as in the header, found {len(row)}"
+            raise BallotFileError(where, location, "", problem)
+        rankings: list[tuple[int, str]] = []
+        for col, ranking in columns.items():
+            raw = row[col].strip()
+            if raw == "1":
+                rankings.append(ranking)
+            elif raw not in ("0", ""):
+                problem = f"expected a mark 0 or 1, got {raw!r}"
+                raise BallotFileError(where, location, f"column {col + 1}", problem)
+        records.append(
+            CvrRecord(
+                record_id=row[3].strip() or f"{path.name}-{row_number}",
+                location=location,
+                rankings=tuple(rankings),
+                precinct=row[4].strip() or None,
+            )
+        )
+    return records
 
 
 # --------------------------------------------------------------------------- RCTab CVR CSV
