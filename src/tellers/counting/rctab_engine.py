@@ -40,6 +40,12 @@ agree with RCTab's reports digit for digit; no RCTab code is copied. What it fol
   Tellers adds ``previousRoundCountsThenLot``: earlier rounds, then a lot drawn with
   :class:`tellers.counting.ties.Lot` from the published seed.
 
+Where RCTab's outcome depends on the iteration order of a Java ``HashSet`` (the order of
+the candidates still tied after comparing earlier rounds, from which the random draw
+picks), that order is reproduced (:func:`java_hash_order`). A contest's slices (RCTab's
+"tabulate by precinct / batch") are counted by :func:`tabulate` with ``follow``: the
+slice's ballots under the whole contest's decisions.
+
 Ballots are handled as distinct rows with counts: identical ballots always take the same
 path, so each row is processed once and its values are multiplied by its count.
 """
