@@ -22,13 +22,20 @@ from typing import Any
 
 import pytest
 
+from tellers.counting.methods import CountParams, count
 from tellers.errors import BallotFileError, TellersError
 from tellers.formats.rctab_config import (
     RctabContest,
     load_rctab_contest,
     read_rctab_config,
 )
-from tellers.formats.rctab_report import slice_file_stem, slice_reports, tabulate_rctab
+from tellers.formats.rctab_report import (
+    count_rctab,
+    options_from_config,
+    slice_file_stem,
+    slice_reports,
+    tabulate_rctab,
+)
 
 from ..conftest import SHARED
 
@@ -170,3 +177,27 @@ def test_slice_reports_match_rctab(folder: Path, expected: list[Path]) -> None:
         assert stem in ours, f"no {stem} slice among {sorted(ours)}"
         theirs = json.loads(path.read_text(encoding="utf-8"))
         assert _comparable(ours[stem]) == _comparable(theirs), stem
+
+
+SMALL_SINGLE_WINNER = [
+    param
+    for param in _cases()
+    if not param.marks
+    and param.id not in CSV_ROUTE
+    and json.loads(_config_path(param.values[0]).read_text(encoding="utf-8"))["rules"][
+        "winnerElectionMode"
+    ]
+    == "singleWinnerMajority"
+    and not param.id.startswith("20")
+]
+
+
+@pytest.mark.parametrize("folder", SMALL_SINGLE_WINNER)
+def test_irv_rule_with_rctab_options_counts_as_rctab(folder: Path) -> None:
+    contest = load_rctab_contest(_config_path(folder))
+    options = options_from_config(contest.config, contest.profile.candidates)
+    options["engine"] = "reference"
+    result = count(contest.profile, "irv", CountParams(options=options))
+    (expected,) = count_rctab(contest)
+    assert result.winners == expected.winners
+    assert result.rounds == expected.rounds

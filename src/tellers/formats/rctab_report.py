@@ -35,6 +35,7 @@ from tellers.formats.rctab_config import CvrRecord, RctabConfig, RctabContest, R
 
 __all__ = [
     "count_rctab",
+    "options_from_config",
     "rctab_report",
     "rules_from_config",
     "slice_file_stem",
@@ -93,6 +94,42 @@ def rules_from_config(
     )
     ruleset.check()
     return ruleset
+
+
+def options_from_config(config: RctabConfig, candidates: tuple[str, ...]) -> dict[str, object]:
+    """The rule options (``CountParams.options``) that make a registered rule count as RCTab.
+
+    For ``singleWinnerMajority`` these are the options of the ``irv`` rule; for the
+    multi-seat modes those of ``stv-rctab``, ``bottoms-up`` or ``sequential-irv``.
+    """
+    rules = rules_from_config(config, candidates)
+    options: dict[str, object] = {
+        "winner_election_mode": config.rules.winner_election_mode,
+        "tiebreak_mode": rules.tiebreak_mode,
+        "random_seed": rules.random_seed,
+        "overvote_rule": rules.overvote_rule,
+        "max_skipped_ranks_allowed": rules.max_skipped_ranks_allowed,
+        "exhaust_on_duplicate_candidate": rules.exhaust_on_duplicate_candidate,
+        "batch_elimination": rules.batch_elimination,
+        "continue_until_two_candidates_remain": rules.continue_until_two_candidates_remain,
+        "stop_tabulation_early_after_round": rules.stop_tabulation_early_after_round,
+        "minimum_vote_threshold": str(rules.minimum_vote_threshold),
+        "decimal_places_for_vote_arithmetic": rules.decimal_places_for_vote_arithmetic,
+        "non_integer_winning_threshold": rules.non_integer_winning_threshold,
+        "hare_quota": rules.hare_quota,
+        "does_first_round_determine_threshold": rules.does_first_round_determine_threshold,
+        "cutoff_elimination": rules.cutoff_elimination,
+        "excluded": sorted(rules.excluded),
+        "candidate_order": list(rules.candidate_order),
+    }
+    if rules.multi_seat_bottoms_up_percentage_threshold is not None:
+        percent = rules.multi_seat_bottoms_up_percentage_threshold
+        options["multi_seat_bottoms_up_percentage_threshold"] = str(percent)
+    if rules.undeclared_write_ins is not None:
+        options["undeclared_write_ins"] = rules.undeclared_write_ins
+    if config.rules.winner_election_mode == MULTI_PASS:
+        del options["winner_election_mode"]
+    return options
 
 
 def _method(mode: str) -> str:
