@@ -163,3 +163,73 @@ def test_unisyn_xml_contest_reads_every_ballot_with_precincts() -> None:
     )
     assert len(contest.records) == 35
     assert all(r.precinct for r in contest.records)
+
+
+def test_a_file_with_several_contests_needs_the_contest_named(tmp_path: Path) -> None:
+    data = _report([[("cs-a", 1)]])
+    data["Election"][0]["Contest"].append({"@id": "contest-2", "Name": "Sheriff"})
+    with pytest.raises(BallotFileError, match=r"2 contests \('Mayor', 'Sheriff'\)"):
+        read_cdf(_write(tmp_path, data))
+    assert read_cdf(_write(tmp_path, data, "b.json"), "Mayor").total == 1
+
+
+def test_rank_on_the_selection_and_write_ins_on_a_position_are_read(tmp_path: Path) -> None:
+    data = _report([[("cs-a", 2)]])
+    selections = data["CVR"][0]["CVRSnapshot"][1]["CVRContest"][0]["CVRContestSelection"]
+    selections.append({"ContestSelectionId": "cs-b", "Rank": 1, "SelectionPosition": []})
+    selections.append(
+        {
+            "ContestSelectionId": "cs-c",
+            "SelectionPosition": [_position(3, CVRWriteIn={"Text": "Zed"})],
+        }
+    )
+    profile = read_cdf(_write(tmp_path, data))
+    assert profile.ranked_names(0) == ("Name B", "Name A", "Undeclared Write-ins")
+
+
+def test_the_precinct_is_the_gp_unit_named_by_the_ballot_style_unit(tmp_path: Path) -> None:
+    data = _report([[("cs-a", 1)]])
+    data["GpUnit"] = [{"@id": "gp-7", "Name": "Ward 7"}]
+    data["CVR"][0]["BallotStyleUnitId"] = "gp-7"
+    contest = read_cdf_contest(_write(tmp_path, data))
+    assert contest.records[0].precinct == "Ward 7"
+
+
+def test_xml_with_a_namespace_prefix_reads_like_json(tmp_path: Path) -> None:
+    xml = """<?xml version="1.0"?>
+<cdf:CastVoteRecordReport xmlns:cdf="NIST_V0_cast_vote_records.xsd">
+  <cdf:CVR>
+    <cdf:CurrentSnapshotId>s1</cdf:CurrentSnapshotId>
+    <cdf:CVRSnapshot ObjectId="s1">
+      <cdf:CVRContest>
+        <cdf:ContestId>k1</cdf:ContestId>
+        <cdf:CVRContestSelection>
+          <cdf:ContestSelectionId>cs-b</cdf:ContestSelectionId>
+          <cdf:SelectionPosition><cdf:IsAllocable>yes</cdf:IsAllocable><cdf:Rank>1</cdf:Rank>
+          </cdf:SelectionPosition>
+        </cdf:CVRContestSelection>
+        <cdf:CVRContestSelection>
+          <cdf:ContestSelectionId>cs-a</cdf:ContestSelectionId>
+          <cdf:SelectionPosition><cdf:Rank>2</cdf:Rank></cdf:SelectionPosition>
+        </cdf:CVRContestSelection>
+      </cdf:CVRContest>
+    </cdf:CVRSnapshot>
+  </cdf:CVR>
+  <cdf:Election ObjectId="e1">
+    <cdf:Candidate ObjectId="c-a"><cdf:Name>Ann</cdf:Name></cdf:Candidate>
+    <cdf:Candidate ObjectId="c-b"><cdf:Name>Ben</cdf:Name></cdf:Candidate>
+    <cdf:Contest ObjectId="k1">
+      <cdf:ContestSelection ObjectId="cs-a"><cdf:CandidateIds>c-a</cdf:CandidateIds>
+      </cdf:ContestSelection>
+      <cdf:ContestSelection ObjectId="cs-b"><cdf:CandidateIds>c-b</cdf:CandidateIds>
+      </cdf:ContestSelection>
+      <cdf:Name>Mayor</cdf:Name>
+    </cdf:Contest>
+  </cdf:Election>
+</cdf:CastVoteRecordReport>
+"""
+    path = tmp_path / "cvr.xml"
+    path.write_text(xml, encoding="utf-8")
+    profile = read_cdf(path, "Mayor")
+    assert profile.candidates == ("Ann", "Ben")
+    assert profile.ranked_names(0) == ("Ben", "Ann")
