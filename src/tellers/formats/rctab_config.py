@@ -25,6 +25,14 @@ How a CVR name becomes a mark (RCTab's rules, applied to every provider):
   candidates are unknown: ``frozenset()``;
 - anything else is an unrecognized candidate and the load fails, listing each one with
   the number of times it appears, as RCTab does.
+
+Known, deliberate differences from RCTab: the same candidate written twice at one rank
+is one mark here (RCTab's ``CandidatesAtRanking`` keeps both and so sees an overvote; a
+profile cannot hold a one-candidate overvote); ``numberOfWinners`` is not capped at the
+number of candidates (RCTab's validation caps it, yet its own regression case
+``more_winners_than_candidates`` counts 5 seats among 4 candidates); CDF files are not
+required to be tabulated one per config (RCTab 1.x required it, 2.0 does not:
+``test_set_8_multi_cdf``).
 """
 
 from __future__ import annotations
