@@ -68,7 +68,7 @@ class PostalBatch:
     """1 for the contest's first batch, 2 for the next..."""
     entered_by: OfficerId
     paper_numbers: tuple[int, ...]
-    """The numbers entered, sorted."""
+    """The numbers entered, sorted (a paper refused for a keying error is not entered)."""
     gaps: tuple[tuple[int, int], ...]
     counted: int
     spoilt: Mapping[str, int] = field(default_factory=dict)

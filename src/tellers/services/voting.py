@@ -197,14 +197,15 @@ def enter_postal_batch(
             uow.credentials.save(cred.used())
             uow.roll.save(entry.mark_voted(Channel.POST))
         sequence = len(uow.postal.for_contest(cid)) + 1
-        numbers = tuple(sorted(seen))
+        rekey = {n for n, outcome in refused if outcome is PaperOutcome.INVALID_MARKS}
+        numbers = tuple(sorted(seen - rekey))
         batch = PostalBatch(
             id=PostalBatchId(random_hex(128)),
             contest_id=cid,
             sequence=sequence,
             entered_by=officer,
             paper_numbers=numbers,
-            gaps=find_gaps(numbers),
+            gaps=find_gaps(seen),
             counted=counted,
             spoilt=dict(sorted(spoilt.items())),
             refused=tuple(refused),
