@@ -193,7 +193,8 @@ class Fixed(Arithmetic):
         return out
 
     def to_amount(self, a: Value) -> Amount:
-        return Decimal(int(a)).scaleb(-self.precision)
+        # built from text, so no context precision applies: exact at any length
+        return Decimal(f"{int(a)}E-{self.precision}")
 
     def int_array_ok(self, bound: int) -> bool:
         return bound < 2**62

@@ -297,14 +297,21 @@ class _Ers97:
             if self.places_left() <= 0:
                 break
         for c in losers:
-            self.vote[c] = 0
+            # papers left untransferred once every place is filled (5.5.2) stay put
+            here = self.top == c
+            self.vote[c] = int((self.value[here] * self.counts[here]).sum())
         self.book.transfer(
             Transfer(
                 source=", ".join(self.names[c] for c in losers),
                 reason="eliminated",
                 to={self.names[d]: self.arith.to_amount(v) for d, v in credited.items()},
                 exhausted=self.arith.to_amount(lost_total),
-                loss=self.arith.to_amount(before_total - sum(credited.values()) - lost_total),
+                loss=self.arith.to_amount(
+                    before_total
+                    - sum(credited.values())
+                    - lost_total
+                    - sum(self.vote[c] for c in losers)
+                ),
             )
         )
         self.snap("transfer")

@@ -528,7 +528,12 @@ class _Meek:
             self.close_round(*snapshot)
         remaining = self.hopeful()
         if remaining:
+            # the last stage shows the votes as they now stand (PRF and NZ do not
+            # redistribute after a defeat, so share them out here without recording it)
+            saved = (list(self.vote), self.residual, self.exhausted)
+            self.distribute()
             snapshot = self.tallies()
+            self.vote, self.residual, self.exhausted = saved
             for c in remaining:
                 if len(self.elected()) < self.seats:
                     self.elect(c)
