@@ -17,6 +17,8 @@ its README; BrightSpots/rcv ``src/test/resources/.../test_data``, MPL-2.0):
 - ``max_ranking_enforcement``: RCTab's test expects
   ``CastVoteRecordGenericParseException`` (a ranking above ``maxRankingsAllowed``); we raise
   :class:`BallotFileError` naming the row and column.
+- The NIST test sets that ship the same ballots twice (CDF JSON and xlsx): our CDF and
+  ES&S readers must agree.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ import pytest
 
 from tellers.counting.profile import Profile
 from tellers.errors import BallotFileError, ConfigError
+from tellers.formats.ess import read_ess
 from tellers.formats.rctab_config import (
     load_rctab_contest,
     load_rctab_contest_from_csv,
@@ -224,3 +227,39 @@ def test_missing_precinct_rows_are_grouped_under_rctabs_name() -> None:
         )
         summary = json.loads(report.read_text(encoding="utf-8"))["summary"]
         assert by_file_name[name].total == Decimal(summary["totalNumBallots"])
+
+
+CROSS_FORMAT = [
+    # NIST test sets ship the same ballots as CDF JSON (read by the config) and as an
+    # ES&S-style xlsx with short names (A for "Candidate A Name") and bare "overvote"
+    # cells. test_set_0's xlsx is left out: it has one more, empty, formatted row.
+    "test_set_1_exhaust_at_overvote",
+    "test_set_3_skipped_choice_exhaust",
+    "test_set_4_skipped_choice_next",
+    "test_set_5_two_skipped_choice_exhaust",
+    "test_set_6_duplicate_exhaust",
+    "test_set_7_duplicate_skip_to_next",
+    "test_set_multi_winner_whole_threshold",
+]
+
+
+def _shape(profile: Profile, rename: dict[str, str]) -> Counter[tuple[object, ...]]:
+    """Ballots by name, every overvote as one token (the xlsx does not say who)."""
+    ballots: Counter[tuple[object, ...]] = Counter()
+    for row in range(len(profile)):
+        ballots[
+            tuple(
+                "overvote" if isinstance(mark, tuple) else None if mark is None else rename[mark]
+                for mark in profile.ranked_names(row)
+            )
+        ] += int(profile.counts[row])
+    return ballots
+
+
+@pytest.mark.parametrize("case", CROSS_FORMAT)
+def test_cdf_json_and_xlsx_copies_of_a_nist_test_set_give_the_same_ballots(case: str) -> None:
+    cdf = load_rctab_contest(_config(case)).profile
+    xlsx = read_ess(RCTAB / case / f"{case}_cvr.xlsx")
+    short = {name: name.removeprefix("Candidate ").removesuffix(" Name") for name in cdf.candidates}
+    same = {name: name.strip() for name in xlsx.candidates}
+    assert _shape(cdf, short) == _shape(xlsx, same)
