@@ -5,6 +5,8 @@ Properties:
 - ``write_csv_ballots`` then ``read_csv_ballots`` gives back the same ballots (skipped
   ranks, overvotes with known and unknown candidates, empty ballots, counts), with and
   without the count column.
+- Ballots written as an xlsx sheet (names, ``undervote`` cells) or as a generic CSV
+  (rank numbers under candidate columns) read back as the same ballots.
 - Any bytes given to any reader either read or raise a ``TellersError`` subclass, never
   another exception (no traceback for a user's bad file). For CDF the inputs are also
   JSON documents built from the CDF vocabulary, which get past the JSON parser.
@@ -19,6 +21,7 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
+import openpyxl
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -27,7 +30,7 @@ from tellers.errors import TellersError
 from tellers.formats.cdf import read_cdf
 from tellers.formats.csv_ballots import read_csv_ballots, write_csv_ballots
 from tellers.formats.detect import read_profile
-from tellers.formats.ess import read_ess
+from tellers.formats.ess import EssLayout, read_ess
 from tellers.formats.rctab_config import load_rctab_contest
 from tellers.formats.rctab_csv import read_generic_csv, read_rctab_csv
 
@@ -176,3 +179,81 @@ def test_any_cdf_shaped_xml_reads_or_raises_a_tellers_error(document: dict[str, 
 
     xml = element("CastVoteRecordReport", document)
     _never_crashes(read_cdf, xml.encode(), "c.xml")
+
+
+# --------------------------------------------------------------------------- other layouts
+
+_plain = st.lists(
+    st.text(alphabet="ABCDEFGHIJabcdefghij -'.", min_size=1, max_size=6)
+    .map(str.strip)
+    .filter(lambda s: bool(s) and s not in ("overvote", "undervote")),
+    min_size=1,
+    max_size=5,
+    unique=True,
+)
+
+
+@st.composite
+def _ranked_ballots(draw: st.DrawFn) -> tuple[list[str], list[list[Mark]]]:
+    """Ballots an xlsx or generic CSV can hold: names or blanks, no duplicates."""
+    names = draw(_plain)
+    ballots: list[list[Mark]] = []
+    for _ in range(draw(st.integers(1, 6))):
+        order = draw(st.permutations(range(len(names))))
+        cut = draw(st.integers(0, len(names)))
+        marks: list[Mark] = list(order[:cut])
+        for i in draw(st.lists(st.integers(0, len(names)), max_size=2)):
+            marks.insert(min(i, len(marks)), None)  # skipped ranks
+        ballots.append(marks)
+    return names, ballots
+
+
+def _expected(names: list[str], ballots: list[list[Mark]]) -> list[tuple[tuple[object, ...], int]]:
+    return _normal(Profile.from_ballots(names, [(b, 1) for b in ballots]))
+
+
+@settings(max_examples=25, deadline=None)
+@given(case=_ranked_ballots())
+def test_ess_reads_back_ballots_written_as_an_xlsx_sheet(
+    case: tuple[list[str], list[list[Mark]]],
+) -> None:
+    names, ballots = case
+    depth = max(len(names), max(len(b) for b in ballots))
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.append(["Id", *(f"Choice {r + 1}" for r in range(depth))])
+    for n, marks in enumerate(ballots, start=1):
+        cells = [
+            "undervote" if m is None else names[m] if isinstance(m, int) else "" for m in marks
+        ]
+        sheet.append([n, *cells])
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "cvr.xlsx"
+        workbook.save(path)
+        profile = read_ess(path, EssLayout(rankings=depth, skipped_rank_label="undervote"))
+    got = [
+        (tuple(names.index(profile.candidates[m]) if isinstance(m, int) else m for m in marks), c)
+        for marks, c in profile.ballots()
+    ]
+    assert sorted(got, key=repr) == _expected(names, ballots)
+
+
+@SETTINGS
+@given(case=_ranked_ballots())
+def test_generic_csv_reads_back_ballots_written_as_rank_numbers(
+    case: tuple[list[str], list[list[Mark]]],
+) -> None:
+    names, ballots = case
+    lines = ["id," + ",".join(f'"{n}"' for n in names)]
+    for n, marks in enumerate(ballots, start=1):
+        cells = [""] * len(names)
+        for rank, mark in enumerate(marks, start=1):
+            if isinstance(mark, int):
+                cells[mark] = str(rank)
+        lines.append(f"{n}," + ",".join(cells))
+    with _file("\n".join(lines).encode(), "g.csv") as path:
+        profile = read_generic_csv(path, first_vote_column=2, id_column=1)
+    assert profile.candidates == tuple(names)
+    # Trailing skipped ranks leave no trace in rank numbers, as in the profile itself.
+    assert _normal(profile) == _expected(names, ballots)
