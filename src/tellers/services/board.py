@@ -1,0 +1,343 @@
+"""Publishing the bulletin board and exporting the audit log; the organisation's election key.
+
+After the close of voting an officer publishes, for each contest, a signed **bulletin
+board** (:mod:`tellers.formats.board`, specified in ``docs/verification.md``): the
+contest's rules, the sorted tracking codes, the ballots in a fresh random order, the
+roll's totals by section (never names), the postal batches' counts, the tie-break seed
+(with the audit entry that published it before the count), the count and the
+declaration when made, and the audit head. Anyone can then check it with ``tellers
+verify`` (:mod:`tellers.services.verification`), which needs no database.
+
+**Election keys.** Each organisation has one Ed25519 key pair
+(:mod:`tellers.crypto.signing`), made on first use. The private key is kept in the
+store only in sealed form (XSalsa20-Poly1305 under a sealing key from the settings, or
+marked unsealed when none is configured), through the small :class:`ElectionKeyStore`
+port: one row per organisation, apart from every other table. It is a port of its own,
+passed in next to the unit of work, rather than a repository of the ``UnitOfWork``,
+so that the storage adapters of the lifecycle need not change to carry it.
+:func:`election_public_key` gives the public key for the declaration and the public
+pages.
+
+Publishing is an officer action and is written to the audit log (``publish_board``,
+with the SHA-256 of the board file), *after* the audit head stated on the board.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from tellers.crypto.hashing import GENESIS, format_instant, sha256_hex
+from tellers.crypto.random import secure_shuffle
+from tellers.crypto.signing import (
+    ElectionKey,
+    new_election_key,
+    seal_election_key,
+    stored_public_key,
+    unseal_election_key,
+)
+from tellers.domain.ballot import Ballot
+from tellers.domain.contest import Contest
+from tellers.domain.ids import ContestId, OfficerId, OrganisationId
+from tellers.domain.lifecycle import Phase, require_phase
+from tellers.domain.postal import PaperOutcome
+from tellers.formats.audit_jsonl import audit_lines
+from tellers.formats.board import BOARD_FORMAT, contest_definition, encode_ballots, write_board
+from tellers.services.audit import record
+from tellers.services.ports import Clock, UnitOfWork
+
+__all__ = [
+    "BOARD_PHASES",
+    "ElectionKeyStore",
+    "MemoryElectionKeys",
+    "PublishedBoard",
+    "board_contests",
+    "build_board",
+    "election_key",
+    "election_public_key",
+    "export_audit_log",
+    "publish_board",
+]
+
+BOARD_PHASES = (Phase.VOTING_CLOSED, Phase.COUNTED, Phase.DECLARED)
+"""The phases in which a contest's board can be published (voting has closed)."""
+
+
+class ElectionKeyStore(Protocol):
+    """Where each organisation's election key is kept, sealed (one row per organisation).
+
+    A SQL adapter keeps it in a table of its own, e.g. ``election_keys(organisation_id
+    primary key, stored text not null)``; ``add`` refuses a second key for an
+    organisation (a unique key), so two officers racing to create one cannot both win.
+    """
+
+    def find(self, organisation_id: OrganisationId) -> str | None:
+        """The stored (sealed) key of the organisation, if it has one."""
+        ...
+
+    def add(self, organisation_id: OrganisationId, stored: str) -> None:
+        """Store the organisation's key; raises AlreadyExists if it has one."""
+        ...
+
+
+class MemoryElectionKeys:
+    """An in-memory :class:`ElectionKeyStore` (tests, the demo)."""
+
+    def __init__(self) -> None:
+        self.rows: dict[OrganisationId, str] = {}
+
+    def find(self, organisation_id: OrganisationId) -> str | None:
+        """The stored key, if any."""
+        return self.rows.get(organisation_id)
+
+    def add(self, organisation_id: OrganisationId, stored: str) -> None:
+        """Store a key (first one wins)."""
+        from tellers.domain.errors import AlreadyExists
+
+        if organisation_id in self.rows:
+            msg = f"organisation {organisation_id} already has an election key"
+            raise AlreadyExists(msg)
+        self.rows[organisation_id] = stored
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PublishedBoard:
+    """A board file and what it states at a glance."""
+
+    contest_id: ContestId
+    data: bytes
+    sha256: str
+    ballots: int
+    audit_head: str
+    public_key: str
+
+
+def election_key(
+    *, keys: ElectionKeyStore, organisation_id: str, sealing_key: bytes | None = None
+) -> ElectionKey:
+    """The organisation's election key, made (and stored sealed) on first use.
+
+    Raises:
+        KeySealError: the stored key does not open with ``sealing_key``.
+    """
+    org = OrganisationId(organisation_id)
+    stored = keys.find(org)
+    if stored is None:
+        key = new_election_key()
+        keys.add(org, seal_election_key(key, sealing_key))
+        stored = keys.find(org)
+        assert stored is not None
+    return unseal_election_key(stored, sealing_key)
+
+
+def election_public_key(*, keys: ElectionKeyStore, organisation_id: str) -> str | None:
+    """The organisation's public key as 64 hex digits, or None before its first board.
+
+    For the declaration and the public pages; needs no sealing key.
+    """
+    stored = keys.find(OrganisationId(organisation_id))
+    return None if stored is None else stored_public_key(stored).hex()
+
+
+def board_contests(*, uow: UnitOfWork) -> tuple[ContestId, ...]:
+    """Every contest whose voting has closed, in order of creation (from the audit log)."""
+    out: list[ContestId] = []
+    with uow:
+        seen: set[str] = set()
+        for entry in uow.audit.iter():
+            if entry.action != "create_contest":
+                continue
+            cid = str(entry.parameters.get("contest", ""))
+            if not cid or cid in seen:
+                continue
+            seen.add(cid)
+            contest = uow.contests.get(ContestId(cid))
+            if contest.phase in BOARD_PHASES:
+                out.append(contest.id)
+    return tuple(out)
+
+
+def _roll_totals(uow: UnitOfWork, contest: Contest) -> dict[str, Any]:
+    eligible: Counter[str] = Counter()
+    returned: Counter[str] = Counter()
+    channels: dict[str, Counter[str]] = {}
+    not_eligible = 0
+    for entry in uow.roll.iter(contest.id):
+        if entry.section is None:
+            not_eligible += 1
+            continue
+        eligible[entry.section] += 1
+        if entry.voted:
+            returned[entry.section] += 1
+            channel = entry.voted_channel.value if entry.voted_channel is not None else "unknown"
+            channels.setdefault(entry.section, Counter())[channel] += 1
+    names: list[str] = [s.name for s in contest.electorate.sections]
+    names += sorted(n for n in eligible if n not in names)
+    return {
+        "eligible": sum(eligible.values()),
+        "returned": sum(returned.values()),
+        "not_eligible": not_eligible,
+        "sections": [
+            {
+                "section": name,
+                "eligible": eligible[name],
+                "returned": returned[name],
+                "by_channel": dict(sorted(channels.get(name, Counter()).items())),
+            }
+            for name in names
+        ],
+    }
+
+
+def _postal(uow: UnitOfWork, contest: Contest) -> dict[str, Any]:
+    batches = []
+    totals: dict[str, Any] = {"papers": 0, "counted": 0, "spoilt": Counter(), "refused": Counter()}
+    for b in uow.postal.for_contest(contest.id):
+        refused = Counter(o.value for _, o in b.refused)
+        papers = len(b.paper_numbers) + refused[PaperOutcome.REPEATED_PAPER.value]
+        batches.append(
+            {
+                "sequence": b.sequence,
+                "entered_by": b.entered_by,
+                "papers": papers,
+                "counted": b.counted,
+                "spoilt": dict(sorted(b.spoilt.items())),
+                "refused": dict(sorted(refused.items())),
+                "gaps": len(b.gaps),
+            }
+        )
+        totals["papers"] += papers
+        totals["counted"] += b.counted
+        totals["spoilt"].update(b.spoilt)
+        totals["refused"].update(refused)
+    totals["spoilt"] = dict(sorted(totals["spoilt"].items()))
+    totals["refused"] = dict(sorted(totals["refused"].items()))
+    return {"batches": batches, "totals": totals}
+
+
+def _seed(uow: UnitOfWork, contest: Contest) -> dict[str, Any]:
+    for entry in uow.audit.iter():
+        if entry.action == "create_contest" and entry.parameters.get("contest") == contest.id:
+            return {
+                "value": contest.seed,
+                "audit_sequence": entry.sequence,
+                "published_at": entry.time,
+            }
+    return {"value": contest.seed, "audit_sequence": None, "published_at": None}
+
+
+def _body(uow: UnitOfWork, contest: Contest, clock: Clock) -> dict[str, Any]:
+    ballots: list[Ballot] = list(uow.ballots.iter(contest.id))
+    codes = sorted(b.tracking_code for b in ballots)
+    secure_shuffle(ballots)
+    sections: list[str] = [s.name for s in contest.electorate.sections]
+    sections += sorted({str(b.section) for b in ballots}.difference(sections))
+    counts = uow.results.counts(contest.id)
+    result = json.loads(counts[0][1]) if counts else None
+    declared = uow.results.declaration(contest.id)
+    head = uow.audit.head()
+    return {
+        "format": BOARD_FORMAT,
+        "phase": contest.phase.value,
+        "published_at": format_instant(clock.now()),
+        "contest": contest_definition(contest),
+        "seed": _seed(uow, contest),
+        "tracking_codes": codes,
+        "ballots": encode_ballots(ballots, sections=sections, options=contest.options()),
+        "roll": _roll_totals(uow, contest),
+        "postal": _postal(uow, contest),
+        "result": result,
+        "declaration": declared[1] if declared is not None else None,
+        "audit": {
+            "head_sequence": head.sequence if head is not None else 0,
+            "head_hash": head.hash if head is not None else GENESIS,
+        },
+    }
+
+
+def _published(
+    contest: Contest, data: bytes, body: dict[str, Any], key: ElectionKey
+) -> PublishedBoard:
+    return PublishedBoard(
+        contest_id=contest.id,
+        data=data,
+        sha256=sha256_hex(data),
+        ballots=int(body["ballots"]["count"]),
+        audit_head=str(body["audit"]["head_hash"]),
+        public_key=key.public_key_hex,
+    )
+
+
+def build_board(
+    *, uow: UnitOfWork, clock: Clock, key: ElectionKey, contest_id: str
+) -> PublishedBoard:
+    """The signed board of a contest whose voting has closed (read-only; not logged).
+
+    Raises:
+        WrongPhase: voting has not closed.
+    """
+    with uow:
+        contest = uow.contests.get(ContestId(contest_id))
+        require_phase(contest.phase, *BOARD_PHASES, action="publish the bulletin board")
+        body = _body(uow, contest, clock)
+    data = write_board(body, key)
+    return _published(contest, data, body, key)
+
+
+def publish_board(
+    *,
+    uow: UnitOfWork,
+    clock: Clock,
+    officer: OfficerId,
+    keys: ElectionKeyStore,
+    contest_id: str,
+    sealing_key: bytes | None = None,
+) -> PublishedBoard:
+    """Build, sign and publish a contest's board; the publication is logged.
+
+    The audit entry ``publish_board`` records the contest, the number of ballots, the
+    audit head stated on the board and the SHA-256 of the board file.
+
+    Raises:
+        WrongPhase: voting has not closed.
+        KeySealError: the election key does not open with ``sealing_key``.
+    """
+    with uow:
+        contest = uow.contests.get(ContestId(contest_id))
+        require_phase(contest.phase, *BOARD_PHASES, action="publish the bulletin board")
+        key = election_key(
+            keys=keys, organisation_id=contest.organisation_id, sealing_key=sealing_key
+        )
+        body = _body(uow, contest, clock)
+        data = write_board(body, key)
+        board = _published(contest, data, body, key)
+        record(
+            uow,
+            clock=clock,
+            officer=officer,
+            action="publish_board",
+            parameters={
+                "contest": contest.id,
+                "phase": contest.phase.value,
+                "ballots": board.ballots,
+                "audit_head_on_board": board.audit_head,
+                "board_sha256": board.sha256,
+                "public_key": key.public_key_hex,
+            },
+        )
+        uow.commit()
+    return board
+
+
+def export_audit_log(*, uow: UnitOfWork, up_to: int | None = None) -> Iterator[bytes]:
+    """The audit log as JSON Lines (:mod:`tellers.formats.audit_jsonl`), one entry a line.
+
+    Args:
+        up_to: stop after the entry with this sequence number (e.g. a board's head).
+    """
+    with uow:
+        entries = [e for e in uow.audit.iter() if up_to is None or e.sequence <= up_to]
+    return audit_lines(entries)
