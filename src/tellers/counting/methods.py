@@ -44,6 +44,9 @@ METHODS: Mapping[str, str] = {
     "copeland": "tellers.counting.rules.copeland",
     "minimax": "tellers.counting.rules.minimax",
     "motion": "tellers.counting.rules.motion",
+    "stv-rctab": "tellers.counting.rules.stv_rctab",
+    "bottoms-up": "tellers.counting.rules.bottoms_up",
+    "sequential-irv": "tellers.counting.rules.sequential_irv",
     "irv-sb1288": "tellers.counting.rules.sb1288",
     "stv-sb1288": "tellers.counting.rules.sb1288",
 }
