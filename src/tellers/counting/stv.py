@@ -678,8 +678,10 @@ class WigmStyle:
     """SSI 2007/42 rules 45-52: elect at the end of each stage, ties by earlier stages,
     surplus transfer value ``muldiv`` truncated once."""
     quota: str = "droop-fractional"
-    """``droop`` (integer: floor(N/(s+1)) + 1), ``droop-fractional`` (N/(s+1), rounded up
-    by one unit of precision unless the arithmetic is exact), ``hare`` (N/s, likewise)."""
+    """``droop`` (integer: floor(N/(s+1)) + 1, reached when equalled), ``droop-fractional``
+    (N/(s+1): in exact arithmetic reached only when exceeded, otherwise rounded up by one
+    unit of the last place and reached when equalled), ``hare`` (N/s, truncated, reached
+    when equalled)."""
     defeat_batch: str = "none"
     """``none``, ``zero`` (defeat all hopefuls with no votes at once) or ``safe``
     (the PR Foundation's sure losers)."""
@@ -772,7 +774,7 @@ class _Wigm:
         self.history.append(list(self.vote))
 
     def has_quota(self, c: int) -> bool:
-        if self.style.quota == "droop" or not self.arith.exact:
+        if self.style.quota in ("droop", "hare") or not self.arith.exact:
             return self.arith.ge(self.vote[c], self.quota)
         return self.arith.gt(self.vote[c], self.quota)
 
@@ -866,9 +868,11 @@ class _Wigm:
         kind = self.style.quota
         if kind == "droop":
             return a.from_int(n // (s + 1) + 1)
-        if kind in ("droop-fractional", "hare"):
-            q = a.div(a.from_int(n), a.from_int(s + 1 if kind == "droop-fractional" else s))
+        if kind == "droop-fractional":
+            q = a.div(a.from_int(n), a.from_int(s + 1))
             return q if a.exact else q + a.epsilon
+        if kind == "hare":
+            return a.div(a.from_int(n), a.from_int(s))
         msg = f"quota must be droop, droop-fractional or hare, got {kind!r}"
         raise InvalidCountOptions(msg)
 

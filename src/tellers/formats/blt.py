@@ -184,7 +184,7 @@ class _Parser:
         self.text = text
         self.tokens = list(_tokens(text))
         self.pos = 0
-        self.last_line = max(1, text.count("\n") + 1)
+        self.last_line = self.tokens[-1].line if self.tokens else 1
 
     def fail(self, line: int, fieldname: str, problem: str) -> BallotFileError:
         return BallotFileError(self.path, f"line {line}", fieldname, problem)
