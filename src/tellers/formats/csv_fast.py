@@ -31,7 +31,6 @@ How it is fast (no Python loop per ballot or per cell):
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,11 +38,11 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-from tellers.counting.profile import SKIP, Profile
+from tellers.counting.profile import Profile
 
 __all__ = ["read_csv_fast"]
 
-BLOCK = 1 << 25
+BLOCK = 1 << 23
 """Bytes read at a time (whole lines are processed; the rest waits for the next block)."""
 
 _MAX_NAMES = 65_000
@@ -52,13 +51,11 @@ _MAX_NAMES = 65_000
 _NL = 10
 _CR = 13
 _COMMA = 44
-_QUOTE = 34
-_SPACE = 32
-_TAB = 9
 
 U8 = npt.NDArray[np.uint8]
 U64 = npt.NDArray[np.uint64]
 I64 = npt.NDArray[np.int64]
+I32 = npt.NDArray[np.int32]
 
 _MIX = (
     np.uint64(0x9E3779B97F4A7C15),
@@ -101,7 +98,7 @@ def read_csv_fast(
 
 @dataclass(slots=True)
 class _Names:
-    """The candidate names met so far, with their exact 64-bit words."""
+    """The candidate names met so far, and a perfect hash table over their words."""
 
     words: int = 1
     """64-bit words per name (the longest name, rounded up to 8 bytes)."""
@@ -109,12 +106,12 @@ class _Names:
     """The names were given: any other name is the reference reader's error to report."""
     names: list[str] = field(default_factory=list)
     raw: list[bytes] = field(default_factory=list)
-    keys: U64 = field(default_factory=lambda: np.zeros(0, dtype=np.uint64))
-    """Mixed key of each name, sorted; ``order[i]`` is the name whose key is ``keys[i]``."""
-    order: I64 = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
-    table: U64 = field(default_factory=lambda: np.zeros((0, 1), dtype=np.uint64))
-    """The words of each name, shape ``(names, words)``."""
-    lengths: I64 = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    shift: np.uint64 = np.uint64(63)
+    multiplier: np.uint64 = _MIX[0]
+    slot_ids: I64 = field(default_factory=lambda: np.full(2, -1, dtype=np.int64))
+    """Name index per slot, -1 for an empty slot."""
+    slot_words: U64 = field(default_factory=lambda: np.zeros((2, 1), dtype=np.uint64))
+    """The words of the name in each slot (zeros for an empty one), one column per word."""
 
     def name_words(self, n_words: int) -> U64:
         """The words of every name, shape ``(names, n_words)``."""
@@ -125,80 +122,141 @@ class _Names:
         return out
 
 
-def _mix(words: list[U64], lengths: I64) -> U64:
-    """A 64-bit mix of a cell's words and length (for lookup only; equality is exact)."""
-    h = lengths.astype(np.uint64) * _MIX[3]
-    for k, w in enumerate(words):
+def _mix(words: list[U64]) -> U64:
+    """A 64-bit mix of several words (for lookup and grouping only; equality is exact)."""
+    h = words[0] * _MIX[3]
+    for k, w in enumerate(words[1:]):
         h ^= w * _MIX[k % 3]
         h = (h ^ (h >> np.uint64(29))) * _MIX[3]
     return h
 
 
-def _cell_words(view: U64, starts: I64, lengths: I64, n_words: int) -> list[U64]:
+def _key(words: list[U64]) -> U64:
+    """The lookup key of cells: the word itself for names of up to 8 bytes.
+
+    A cell holds no NUL byte (such files go to the reference reader), so its masked
+    words determine it; one word needs no mixing.
+    """
+    return words[0] if len(words) == 1 else _mix(words)
+
+
+def _cell_words(view: U64, starts: I32, lengths: I32, n_words: int) -> list[U64]:
     out: list[U64] = []
     longest = 8 * n_words
     for k in range(n_words):
         masks = _MASKS[np.clip(np.arange(longest + 1) - 8 * k, 0, 8)]
-        at = np.minimum(starts + 8 * k, view.size - 1)  # short cells: masked to 0 anyway
+        # Cells shorter than 8 * k would read past the block: clamp (masked to 0 anyway).
+        at = starts if k == 0 else np.minimum(starts + 8 * k, view.size - 1)
         out.append(view[at] & masks[lengths])
     return out
 
 
-def _block_cells(
-    buf: U8, size: int, names: _Names, counts: bool, has_cr: bool
-) -> tuple[npt.NDArray[np.uint16], I64]:
-    """Parse ``buf[:size]`` (whole lines) into a symbol matrix and per-line counts.
+@dataclass(frozen=True, slots=True)
+class _Block:
+    """The ballots of one block: rows packed ``bits`` bits a rank, and their counts."""
 
-    Symbols: 0 for a blank rank, ``i + 1`` for candidate ``i``.
+    packed: U64
+    bits: int
+    counts: I64
+
+
+def _pack_cells(ids: I64, line: I32, col: I32, n_lines: int, bits: int) -> U64:
+    """Pack each line's names into 64-bit words: symbol ``id + 1`` at ``bits * col``.
+
+    A word holds ``64 // bits`` ranks; blank ranks are 0. Cells come line by line and
+    rank by rank, so the cells of one word are contiguous and are or-ed together.
     """
+    per_word = 64 // bits
+    word = col // per_word
+    n_words = int(word.max()) + 1
+    shift = ((col - word * per_word) * bits).astype(np.uint64)
+    contrib = (ids + 1).astype(np.uint64)
+    contrib <<= shift
+    target = line.astype(np.int64)
+    if n_words > 1:
+        target *= n_words
+        target += word
+    starts = np.flatnonzero(np.diff(target)) + 1
+    starts = np.concatenate([np.zeros(1, dtype=np.int64), starts])
+    packed = np.zeros(n_lines * n_words, dtype=np.uint64)
+    packed[target[starts]] = np.bitwise_or.reduceat(contrib, starts)
+    return packed.reshape(n_lines, n_words)
+
+
+def _unpack(packed: U64, bits: int, depth: int) -> I32:
+    """The rank matrix (``candidate index``, or -1 for a blank) of packed rows."""
+    per_word = 64 // bits
+    n, n_words = packed.shape
+    shifts = (np.arange(per_word, dtype=np.uint64) * np.uint64(bits))[None, None, :]
+    symbols = (packed[:, :, None] >> shifts) & np.uint64((1 << bits) - 1)
+    flat = symbols.reshape(n, n_words * per_word)[:, :depth].astype(np.int32)
+    flat -= 1
+    return flat
+
+
+def _pack(ranks: I32, bits: int) -> U64:
+    """Pack a rank matrix (as from :func:`_unpack`) ``bits`` bits a rank."""
+    per_word = 64 // bits
+    n, depth = ranks.shape
+    n_words = max(1, -(-depth // per_word))
+    wide = np.zeros((n, n_words * per_word), dtype=np.uint64)
+    wide[:, :depth] = ranks + 1
+    shaped = wide.reshape(n, n_words, per_word)
+    shaped <<= (np.arange(per_word, dtype=np.uint64) * np.uint64(bits))[None, None, :]
+    packed: U64 = np.bitwise_or.reduce(shaped, axis=2)
+    return packed
+
+
+def _block_cells(buf: U8, size: int, names: _Names, counts: bool, has_cr: bool) -> _Block:
+    """Parse ``buf[:size]`` (whole lines) into packed ballots and per-line counts."""
     data = buf[:size]
-    if size and int(data[0]) == 0xEF:
+    if size >= 2**31 - 16 or (size and int(data[0]) == 0xEF):
         raise _Irregular
     is_nl = data == _NL
-    seps = np.flatnonzero(is_nl | (data == _COMMA))
+    seps = np.flatnonzero(is_nl | (data == _COMMA)).astype(np.int32)
     n_cells = seps.size
-    starts = np.empty(n_cells, dtype=np.int64)
+    starts = np.empty(n_cells, dtype=np.int32)
     starts[0] = 0
-    starts[1:] = seps[:-1] + 1
-    ends = seps.astype(np.int64)
+    np.add(seps[:-1], 1, out=starts[1:])
+    ends = seps
     sep_nl = is_nl[seps]
+    del is_nl
     n_cr = int(np.count_nonzero(data == _CR)) if has_cr else 0
     if n_cr:
-        at_nl = ends[sep_nl]
-        crlf = at_nl[(at_nl > 0)]
-        crlf = crlf[data[crlf - 1] == _CR]
+        ends = seps.copy()
+        nl_cells = np.flatnonzero(sep_nl)
+        at_nl = ends[nl_cells]
+        before = at_nl > starts[nl_cells]
+        crlf = nl_cells[before][data[at_nl[before] - 1] == _CR]
         if crlf.size != n_cr:
             raise _Irregular
-        ends[np.flatnonzero(sep_nl)[data[at_nl - 1] == _CR]] -= 1
+        ends[crlf] -= 1
     lengths = ends - starts
-    filled = lengths > 0
-    first = data[starts[filled]]
-    last = data[ends[filled] - 1]
-    if np.any((first == _SPACE) | (first == _TAB) | (last == _SPACE) | (last == _TAB)):
-        raise _Irregular
-    line_last = np.flatnonzero(sep_nl)
+    line_last = np.flatnonzero(sep_nl).astype(np.int32)
     n_lines = line_last.size
-    line_first = np.empty(n_lines, dtype=np.int64)
+    line_first = np.empty(n_lines, dtype=np.int32)
     line_first[0] = 0
-    line_first[1:] = line_last[:-1] + 1
-    per_line = line_last - line_first + 1
-    line_of = np.repeat(np.arange(n_lines, dtype=np.int64), per_line)
-    col = np.arange(n_cells, dtype=np.int64) - line_first[line_of]
-    line_counts = np.ones(n_lines, dtype=np.int64)
+    np.add(line_last[:-1], 1, out=line_first[1:])
+    line_of = np.cumsum(sep_nl, dtype=np.int32)
+    line_of -= sep_nl
+    col = np.arange(n_cells, dtype=np.int32)
+    col -= line_first[line_of]
+    line_counts = np.ones(0, dtype=np.int64)
     if counts:
         line_counts = _parse_counts(data, starts[line_first], lengths[line_first])
-        name_cell = filled & (col > 0)
-        col = col - 1
+        col -= 1
+        name_cell = lengths > 0
+        name_cell[line_first] = False
     else:
-        name_cell = filled
-    idx = np.flatnonzero(name_cell)
+        name_cell = lengths > 0
+    if name_cell.all():
+        c_starts, c_lens, c_line, c_col = starts, lengths, line_of, col
+    else:
+        idx = np.flatnonzero(name_cell)
+        c_starts, c_lens, c_line, c_col = starts[idx], lengths[idx], line_of[idx], col[idx]
     # Every line must have at least one name (blank lines are the reference's business).
-    named_lines = np.zeros(n_lines, dtype=bool)
-    named_lines[line_of[idx]] = True
-    if not named_lines.all():
+    if c_line.size == 0 or np.count_nonzero(np.diff(c_line)) != n_lines - 1:
         raise _Irregular
-    c_starts = starts[idx]
-    c_lens = lengths[idx]
     longest = int(c_lens.max())
     n_words = max(names.words, (longest + 7) // 8)
     if n_words != names.words:
@@ -207,21 +265,18 @@ def _block_cells(
         shape=(max(buf.size - 7, 0),), dtype="<u8", buffer=buf.data, strides=(1,)
     )
     words = _cell_words(view, c_starts, c_lens, n_words)
-    keys = _mix(words, c_lens)
-    ids = _lookup(keys, names)
+    keys = _key(words)
+    ids = _lookup(words, keys, names)
     new = ids < 0
     while new.any():
         _add_names(data, keys, c_starts, c_lens, new, names)
-        ids = _lookup(keys, names)
+        ids = _lookup(words, keys, names)
         new = ids < 0
-    _check_exact(words, c_lens, ids, names, n_words)
-    width = int(col[idx].max()) + 1
-    symbols = np.zeros((n_lines, width), dtype=np.uint16)
-    symbols[line_of[idx], col[idx]] = (ids + 1).astype(np.uint16)
-    return symbols, line_counts
+    packed = _pack_cells(ids, c_line, c_col, n_lines, len(names.raw).bit_length())
+    return _Block(packed=packed, bits=len(names.raw).bit_length(), counts=line_counts)
 
 
-def _parse_counts(data: U8, starts: I64, lengths: I64) -> I64:
+def _parse_counts(data: U8, starts: I32, lengths: I32) -> I64:
     """Plain positive integers (no sign, no leading zero) in the first cell of each line."""
     if lengths.size == 0 or int(lengths.min()) < 1 or int(lengths.max()) > 15:
         raise _Irregular
@@ -235,17 +290,17 @@ def _parse_counts(data: U8, starts: I64, lengths: I64) -> I64:
     return value
 
 
-def _lookup(keys: U64, names: _Names) -> I64:
-    if names.keys.size == 0:
-        return np.full(keys.size, -1, dtype=np.int64)
-    pos = np.searchsorted(names.keys, keys)
-    pos = np.minimum(pos, names.keys.size - 1)
-    found = names.keys[pos] == keys
-    return np.where(found, names.order[pos], -1)
+def _lookup(words: list[U64], keys: U64, names: _Names) -> I64:
+    """The name of each cell, by its exact words; -1 for a name not met yet."""
+    slot = (keys * names.multiplier) >> names.shift
+    ids: I64 = names.slot_ids[slot]
+    for k, w in enumerate(words):
+        ids[names.slot_words[slot, k] != w] = -1
+    return ids
 
 
 def _add_names(
-    data: U8, keys: U64, starts: I64, lengths: I64, new: npt.NDArray[np.bool_], names: _Names
+    data: U8, keys: U64, starts: I32, lengths: I32, new: npt.NDArray[np.bool_], names: _Names
 ) -> None:
     """Add the names of the cells in ``new``, in order of first appearance."""
     # The first few thousand unmatched cells hold the new names that appear first;
@@ -271,31 +326,38 @@ def _add_names(
     _rekey(names, names.words)
 
 
+_MULTIPLIERS = tuple(
+    np.uint64((0x9E3779B97F4A7C15 * (2 * i + 1) + 0x632BE59BD9B4E019 * i) % 2**64 | 1)
+    for i in range(32)
+)
+
+
 def _rekey(names: _Names, n_words: int) -> None:
-    """Recompute the sorted lookup table of the names for cells of ``n_words`` words."""
+    """Rebuild the hash table of the names for cells of ``n_words`` words.
+
+    Multiply-shift hashing into a table four times (or more) the number of names, with
+    the first of a fixed list of multipliers that puts every name in a slot of its own.
+    """
     names.words = n_words
     table = names.name_words(n_words)
-    lengths = np.array([len(r) for r in names.raw], dtype=np.int64)
-    keys = _mix([table[:, k] for k in range(n_words)], lengths)
-    order = np.argsort(keys, kind="stable").astype(np.int64)
-    names.keys = keys[order]
-    names.order = order
-    names.table = table
-    names.lengths = lengths
+    keys = _key([table[:, k] for k in range(n_words)])
+    bits = max(4, (max(len(names.raw), 1) * 4 - 1).bit_length())
+    while True:
+        shift = np.uint64(64 - bits)
+        for multiplier in _MULTIPLIERS:
+            slot = (keys * multiplier) >> shift
+            if np.unique(slot).size == slot.size:
+                names.shift, names.multiplier = shift, multiplier
+                names.slot_ids = np.full(1 << bits, -1, dtype=np.int64)
+                names.slot_ids[slot] = np.arange(slot.size, dtype=np.int64)
+                names.slot_words = np.zeros((1 << bits, n_words), dtype=np.uint64)
+                names.slot_words[slot] = table
+                return
+        bits += 1
 
 
-def _check_exact(words: list[U64], lengths: I64, ids: I64, names: _Names, n_words: int) -> None:
-    """Every cell equals, byte for byte, the name it was matched to."""
-    if np.any(names.lengths[ids] != lengths):
-        raise _Irregular
-    for k in range(n_words):
-        if np.any(names.table[ids, k] != words[k]):
-            raise _Irregular
-
-
-def _blocks(path: Path, counts: bool, names: _Names) -> tuple[list[npt.NDArray[np.uint16]], I64]:
-    matrices: list[npt.NDArray[np.uint16]] = []
-    line_counts: list[I64] = []
+def _blocks(path: Path, counts: bool, names: _Names) -> list[_Block]:
+    matrices: list[_Block] = []
     carry = b""
     with path.open("rb") as fh:
         while True:
@@ -308,12 +370,12 @@ def _blocks(path: Path, counts: bool, names: _Names) -> tuple[list[npt.NDArray[n
                 carry = chunk
                 continue
             carry = chunk[cut:]
-            _one_block(chunk, cut, counts, names, matrices, line_counts)
+            _one_block(chunk, cut, counts, names, matrices)
     if carry:
-        _one_block(carry + b"\n", len(carry) + 1, counts, names, matrices, line_counts)
+        _one_block(carry + b"\n", len(carry) + 1, counts, names, matrices)
     if not matrices:
         raise _Irregular
-    return matrices, np.concatenate(line_counts)
+    return matrices
 
 
 def _one_block(
@@ -321,17 +383,14 @@ def _one_block(
     size: int,
     counts: bool,
     names: _Names,
-    matrices: list[npt.NDArray[np.uint16]],
-    line_counts: list[I64],
+    matrices: list[_Block],
 ) -> None:
     if chunk.find(b'"', 0, size) >= 0 or chunk.find(b"\0", 0, size) >= 0:
         raise _Irregular
     has_cr = chunk.find(b"\r", 0, size) >= 0
     buf = np.zeros(size + 16, dtype=np.uint8)
     buf[:size] = np.frombuffer(chunk, dtype=np.uint8, count=size)
-    symbols, block_counts = _block_cells(buf, size, names, counts, has_cr)
-    matrices.append(symbols)
-    line_counts.append(block_counts)
+    matrices.append(_block_cells(buf, size, names, counts, has_cr))
 
 
 def _given(candidates: Sequence[str]) -> _Names:
@@ -355,64 +414,70 @@ def _given(candidates: Sequence[str]) -> _Names:
 
 def _read(path: Path, *, counts: bool, candidates: Sequence[str] | None = None) -> Profile:
     names = _Names() if candidates is None else _given(candidates)
-    matrices, line_counts = _blocks(path, counts, names)
-    n_names = len(names.names)
-    bits = max(1, math.ceil(math.log2(n_names + 1)))
+    blocks = _blocks(path, counts, names)
+    bits = max(1, len(names.names).bit_length())
     per_word = 64 // bits
+    # Blocks read before the last new name may use fewer bits a rank: repack those.
+    parts: list[U64] = []
     depth = 0
-    for m in matrices:
-        filled_cols = np.flatnonzero(m.any(axis=0))
-        if filled_cols.size:
-            depth = max(depth, int(filled_cols[-1]) + 1)
+    for block in blocks:
+        packed = block.packed
+        if block.bits != bits:
+            per = 64 // block.bits
+            packed = _pack(_unpack(packed, block.bits, packed.shape[1] * per), bits)
+        used = np.flatnonzero(packed.any(axis=0))
+        if used.size:
+            last = packed[:, int(used[-1])]
+            top = int(last.max()).bit_length()
+            depth = max(depth, int(used[-1]) * per_word + -(-top // bits))
+        parts.append(packed)
     n_words = max(1, -(-depth // per_word))
-    total_lines = sum(m.shape[0] for m in matrices)
-    packed = np.zeros((total_lines, n_words), dtype=np.uint64)
+    rows = sum(p.shape[0] for p in parts)
+    packed = np.zeros((rows, n_words), dtype=np.uint64)
     at = 0
-    for m in matrices:
-        rows = m.shape[0]
-        for c in range(min(depth, m.shape[1])):
-            w, k = divmod(c, per_word)
-            packed[at : at + rows, w] |= m[:, c].astype(np.uint64) << np.uint64(bits * k)
-        at += rows
-    del matrices
+    for part in parts:
+        width = min(n_words, part.shape[1])
+        packed[at : at + part.shape[0], :width] = part[:, :width]
+        at += part.shape[0]
+    line_counts = np.concatenate([b.counts for b in blocks]) if counts else None
+    del parts, blocks
     order, starts = _group(packed)
-    first_of_group = order[starts]
-    sums = (
-        np.add.reduceat(line_counts[order], starts)
-        if counts
-        else np.diff(np.append(starts, total_lines))
-    )
-    by_first = np.argsort(first_of_group, kind="stable")
-    reps = packed[first_of_group[by_first]]
-    ranks = np.empty((reps.shape[0], depth), dtype=np.int32)
-    mask = np.uint64((1 << bits) - 1)
-    for c in range(depth):
-        w, k = divmod(c, per_word)
-        ranks[:, c] = ((reps[:, w] >> np.uint64(bits * k)) & mask).astype(np.int32) - 1
-    assert SKIP == -1
+    first_of_group = np.minimum.reduceat(order, starts)
+    if line_counts is not None:
+        sums = np.add.reduceat(line_counts[order], starts)
+    else:
+        sums = np.diff(np.append(starts, order.size))
+    by_first = np.argsort(first_of_group)
+    reps = np.take(packed, first_of_group[by_first], axis=0)
+    ranks = _unpack(reps, bits, depth)
     return Profile(
         candidates=tuple(names.names),
-        ranks=ranks,
+        ranks=np.ascontiguousarray(ranks),
         counts=np.asarray(sums, dtype=np.int64)[by_first],
     )
 
 
 def _group(packed: U64) -> tuple[I64, I64]:
-    """Sort rows (stably) so equal rows are adjacent; return the order and group starts."""
+    """An order of the rows that makes equal rows adjacent, and where each group starts.
+
+    One word per row: sort the words. Several: sort by a 64-bit mix of the words, then
+    check that rows with equal mixes are equal, word for word; if any are not (a
+    collision of the mix), sort the rows themselves instead.
+    """
     n = packed.shape[0]
     if packed.shape[1] == 1:
         key = packed[:, 0]
     else:
-        key = _mix([packed[:, w] for w in range(packed.shape[1])], np.zeros(n, dtype=np.int64))
-    order = np.argsort(key, kind="stable").astype(np.int64)
+        key = _mix([packed[:, w] for w in range(packed.shape[1])])
+    order = np.argsort(key).astype(np.int64)
     sorted_key = key[order]
     boundary = np.empty(n, dtype=bool)
     boundary[0] = True
     np.not_equal(sorted_key[1:], sorted_key[:-1], out=boundary[1:])
     if packed.shape[1] > 1:
-        # Equal mixes must be equal rows; otherwise fall back to an exact row sort.
-        group_first = order[np.maximum.accumulate(np.where(boundary, np.arange(n), 0))]
-        if np.any(packed[order] != packed[group_first]):
+        rows = np.take(packed, order, axis=0)
+        same = np.all(rows[1:] == rows[:-1], axis=1)
+        if np.any(~boundary[1:] & ~same):
             void = (
                 np.ascontiguousarray(packed)
                 .view(np.dtype((np.void, packed.dtype.itemsize * packed.shape[1])))
