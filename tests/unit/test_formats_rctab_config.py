@@ -236,3 +236,50 @@ def test_unrecognized_candidates_are_all_listed_with_their_counts(tmp_path: Path
     message = str(caught.value)
     assert '"Dee" appears 2 time(s)' in message
     assert '"Eve" appears 1 time(s)' in message
+
+
+_CLEAR_BALLOT_HEAD = (
+    "RowNumber,BoxID,BoxPosition,BallotID,PrecinctID,BallotStyleID,PrecinctStyleName,"
+    "ScanComputerName,Status,Remade"
+)
+
+
+def _clear_ballot(tmp_path: Path, header: str, *rows: str) -> Path:
+    config = _with(
+        source__provider="clearBallot",
+        source__contestId="Mayor, City",
+        source__firstVoteColumnIndex="",
+        source__firstVoteRowIndex="",
+        source__idColumnIndex="",
+        source__undeclaredWriteInLabel="",
+    )
+    return _write(tmp_path, config, "\n".join([f"{_CLEAR_BALLOT_HEAD},{header}", *rows]) + "\n")
+
+
+def test_clear_ballot_marks_are_read_by_rank_and_candidate_from_the_header(
+    tmp_path: Path,
+) -> None:
+    header = (
+        '"Choice_1_1:Mayor, City:1:Vote For 1:Ann:NP","Choice_1_1:Mayor, City:2:Vote For 1:Ann:NP",'
+        '"Choice_2_1:Mayor, City:1:Vote For 1:Cy:NP","Choice_2_1:Mayor, City:2:Vote For 1:Cy:NP",'
+        '"Choice_3_1:Other:1:Vote For 1:Zed:NP"'
+    )
+    path = _clear_ballot(tmp_path, header, "1,b,1,B-1,P1,1,s,c,0,0,0,1,1,0,1")
+    contest = load_rctab_contest(path)
+    assert contest.profile.ranked_names(0) == ("Cy", "Ann")
+    assert set(contest.precincts) == {"P1"}
+
+
+def test_clear_ballot_mark_that_is_not_0_or_1_names_row_and_column(tmp_path: Path) -> None:
+    header = '"Choice_1_1:Mayor, City:1:Vote For 1:Ann:NP"'
+    path = _clear_ballot(tmp_path, header, "1,b,1,B-1,P1,1,s,c,0,0,1", "2,b,1,B-2,P1,1,s,c,0,0,x")
+    with pytest.raises(BallotFileError) as caught:
+        load_rctab_contest(path)
+    assert (caught.value.location, caught.value.field) == ("row 3", "column 11")
+
+
+def test_clear_ballot_rank_above_the_limit_in_a_header_is_refused(tmp_path: Path) -> None:
+    header = '"Choice_1_1:Mayor, City:4:Vote For 1:Ann:NP"'
+    path = _clear_ballot(tmp_path, header, "1,b,1,B-1,P1,1,s,c,0,0,1")
+    with pytest.raises(BallotFileError, match="Rank: 4 exceeds max rankings allowed in config: 3"):
+        load_rctab_contest(path)
