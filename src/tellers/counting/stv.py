@@ -40,7 +40,7 @@ import numpy.typing as npt
 
 from tellers.counting.amounts import Amount
 from tellers.counting.profile import OVERVOTE, SKIP, Profile
-from tellers.counting.rounds import Round, TieBreak, Transfer
+from tellers.counting.rounds import CountResult, Round, TieBreak, Transfer
 from tellers.counting.ties import Lot
 from tellers.errors import CountError, InvalidCountOptions
 
@@ -140,10 +140,6 @@ class Arithmetic:
     def int_array_ok(self, bound: int) -> bool:
         """Whether values up to ``bound`` (in scaled units) may live in ``int64`` arrays."""
         return False
-
-    def array(self, values: Array) -> Array:
-        """Values as an array this arithmetic computes with."""
-        return values
 
     def describe(self) -> str:
         return self.name
@@ -271,11 +267,6 @@ class Rational(Arithmetic):
 
     def to_amount(self, a: Value) -> Amount:
         return Fraction(a)
-
-    def array(self, values: Array) -> Array:
-        out = np.empty(values.shape, dtype=object)
-        out[...] = [Fraction(int(v)) for v in values.ravel().tolist()] if values.size else []
-        return out
 
     def describe(self) -> str:
         return "exact rational"
@@ -723,7 +714,7 @@ class _Wigm:
         rows = ranks.shape[0]
         self.ptr = np.zeros(rows, dtype=np.int64)
         self.top = ranks[:, 0].astype(np.int32) if rows else np.zeros(0, dtype=np.int32)
-        bound = int(self.counts.sum()) * int(a.one) * int(a.one) if rows else 0
+        bound = max(int(self.counts.sum()), 1) * int(a.one) * int(a.one)
         if isinstance(a, Fixed) and a.int_array_ok(bound):
             self.weight: Array = np.full(rows, int(a.one), dtype=np.int64)
         else:
@@ -1040,9 +1031,7 @@ class _Wigm:
         self.snap("end")
         self.book.close()
 
-    def result(self) -> Any:
-        from tellers.counting.rounds import CountResult
-
+    def result(self) -> CountResult:
         a = self.arith
         return CountResult(
             method=self.style.method,
@@ -1073,7 +1062,7 @@ def count_wigm(
     seed: int | None,
     arith: Arithmetic,
     style: WigmStyle,
-) -> Any:
+) -> CountResult:
     """Count by a member of the WIGM family (see :class:`WigmStyle`)."""
     if seats < 1:
         msg = f"seats must be at least 1, got {seats}"

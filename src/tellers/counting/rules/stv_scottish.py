@@ -60,7 +60,7 @@ def count(profile: Profile, params: CountParams) -> CountResult:
     if unknown:
         msg = f"stv-scottish takes no options {unknown}; known: {sorted(_KNOWN)}"
         raise InvalidCountOptions(msg)
-    result: CountResult = count_wigm(
+    return count_wigm(
         profile,
         seats=params.seats,
         options=params.options,
@@ -68,4 +68,3 @@ def count(profile: Profile, params: CountParams) -> CountResult:
         arith=Fixed(5),
         style=WigmStyle(method="stv-scottish", scottish=True, quota="droop"),
     )
-    return result

@@ -92,7 +92,7 @@ def count(profile: Profile, params: CountParams) -> CountResult:
     else:
         msg = f"variant must be droop, prf or prf-batch, got {variant!r}"
         raise InvalidCountOptions(msg)
-    result: CountResult = count_wigm(
+    return count_wigm(
         profile,
         seats=params.seats,
         options=options,
@@ -100,4 +100,3 @@ def count(profile: Profile, params: CountParams) -> CountResult:
         arith=arith,
         style=style,
     )
-    return result
