@@ -489,3 +489,23 @@ def test_participation_lists_who_voted_never_how(world: World) -> None:
     issued = opened(world)
     cast(world, issued["m3"], "cy")
     assert contests.participation_list(uow=world.uow, contest_id=C) == ("m3",)
+
+
+def test_two_racing_casts_with_one_credential_commit_only_once(world: World) -> None:
+    issued = opened(world)
+    code = issued["m5"].code
+    racer = MemoryUnitOfWork(world.uow.store)
+    from tellers.crypto.credentials import credential_hash
+
+    # The racer reads and uses the credential, but has not committed yet...
+    with racer as r:
+        cid = ContestId(C)
+        cred = r.credentials.find_by_hash(cid, credential_hash(r.credentials.key(cid), code))
+        assert cred is not None
+        r.credentials.save(cred.used())
+        # ...when the voter's own cast commits first.
+        cast(world, issued["m5"], "ann")
+        with pytest.raises(StaleWrite):
+            r.commit()
+    with world.uow as uow:
+        assert uow.ballots.count(ContestId(C)) == 1

@@ -586,3 +586,48 @@ def test_s5_2016_corbyn_v_smith_turnout_includes_spoilt_and_channels_are_split()
     assert sections["affiliated supporters"]["by_channel"] == {"online": 99_745}
     assert data["by_channel"] == {"online": 507_480 - members_post, "post": members_post}
     assert data["spoilt_by_reason"] == {"too-many-marks": 442, "unmarked": 600}
+
+
+def test_nominations_respect_self_nomination_and_the_closing_instant() -> None:
+    from tellers.domain.errors import NominationsNotOpen, SelfNominationNotAllowed
+
+    world = new_world("2016-07-12T09:00:00")
+    labour(world)
+    organisations.add_body(**kw(world), organisation_id="labour", body_id="plp", name="PLP")
+    people.import_people(
+        **kw(world),
+        organisation_id="labour",
+        rows=seat_rows("mp", 10, "plp", date(2015, 5, 7), names=["Owen Smith"]),
+    )
+    spec = {
+        "kind": "leadership",
+        "title": "Leader",
+        "method": "irv",
+        "electorate": {"version": "v", "sections": [{"name": "members", "kind": "member"}]},
+        "nominations": {
+            "bodies": ["plp"],
+            "threshold": "20%",
+            "snapshot_at": "2016-07-12T09:00:00+01:00",
+            "allow_self_nomination": False,
+            "closes_at": "2016-07-20T17:00:00+01:00",
+        },
+    }
+    contests.create_contest(**kw(world), organisation_id="labour", contest_id="c", spec=spec)
+    contests.open_nominations(**kw(world), contest_id="c")
+    with pytest.raises(SelfNominationNotAllowed):
+        contests.nominate(
+            **kw(world), contest_id="c", nominator="owen-smith", candidate="owen-smith"
+        )
+    contests.nominate(**kw(world), contest_id="c", nominator="mp-0002", candidate="owen-smith")
+    world.clock.set(at("2016-07-20T17:00:01+01:00"))
+    with pytest.raises(NominationsNotOpen, match="closed at"):
+        contests.nominate(**kw(world), contest_id="c", nominator="mp-0003", candidate="owen-smith")
+    # One nomination of the ceil(20% of 10) = 2 needed: nobody qualifies, nothing changes.
+    from tellers.domain.errors import NoCandidates
+
+    with pytest.raises(NoCandidates):
+        contests.close_nominations(**kw(world), contest_id="c")
+    contest = contests.get_contest(uow=world.uow, contest_id="c")
+    assert contest.gate is not None
+    assert contest.gate.required == 2
+    assert contest.phase.value == "nominations open"

@@ -18,6 +18,12 @@ Secrecy rules every adapter must keep (see ``docs/architecture-lifecycle.md``):
 - the roll records *whether* and *how* someone voted, never *when*;
 - the audit log is append-only.
 
+``save`` of a roll entry or a credential replaces a row another transaction may be
+replacing at the same moment (two casts with one credential): the adapter must make it
+a conditional write (SQL: ``UPDATE ... WHERE id = :id AND status = :read_status``, or
+``SELECT ... FOR UPDATE``) and raise :class:`~tellers.domain.errors.StaleWrite` at the
+latest on commit, so only one of two racing casts commits.
+
 Reads of a missing id raise :class:`~tellers.domain.errors.NotFound`; ``find_*`` methods
 return ``None`` instead. Adding an id that exists raises
 :class:`~tellers.domain.errors.AlreadyExists`. Saving a :class:`Contest` whose

@@ -79,11 +79,12 @@ class FixedClock:
 class _Table(Generic[K, V]):
     """One table seen through a transaction's overlay."""
 
-    __slots__ = ("base", "pending")
+    __slots__ = ("base", "expected", "pending")
 
     def __init__(self, base: dict[K, V]) -> None:
         self.base = base
         self.pending: dict[K, V] = {}
+        self.expected: dict[K, V | None] = {}
 
     def get(self, key: K) -> V | None:
         if key in self.pending:
@@ -95,6 +96,16 @@ class _Table(Generic[K, V]):
 
     def put(self, key: K, value: V) -> None:
         self.pending[key] = value
+
+    def replace(self, key: K, value: V) -> None:
+        """Overwrite a committed row, which must be unchanged at commit (optimistic)."""
+        if key not in self.pending and key not in self.expected:
+            self.expected[key] = self.base.get(key)
+        self.pending[key] = value
+
+    def conflicts(self) -> list[K]:
+        """Rows replaced here that another transaction changed since they were read."""
+        return [k for k, v in self.expected.items() if self.base.get(k) is not v]
 
     def items(self) -> Iterator[tuple[K, V]]:
         pending = self.pending
@@ -111,6 +122,7 @@ class _Table(Generic[K, V]):
     def apply(self) -> None:
         self.base.update(self.pending)
         self.pending = {}
+        self.expected = {}
 
 
 class MemoryStore:
@@ -319,7 +331,7 @@ class _Roll:
 
     def save(self, entry: RollEntry) -> None:
         self.get(entry.contest_id, entry.person_id)
-        self._entries.put((entry.contest_id, entry.person_id), entry)
+        self._entries.replace((entry.contest_id, entry.person_id), entry)
 
     def iter(self, contest_id: ContestId) -> Iterator[RollEntry]:
         entries = [e for (c, _), e in self._entries.items() if c == contest_id]
@@ -385,7 +397,7 @@ class _Credentials:
     def save(self, credential: Credential) -> None:
         if credential.id not in self._creds:
             raise _missing(credential.id, "credential")
-        self._creds.put(credential.id, credential)
+        self._creds.replace(credential.id, credential)
 
     def _by_id(self, cid: CredentialId | None) -> Credential | None:
         return None if cid is None else self._creds.get(cid)
@@ -615,6 +627,11 @@ class MemoryUnitOfWork:
             stored_version = stored.version if isinstance(stored, Contest) else -1
             if stored_version != read_version:
                 msg = f"contest {cid} was changed by another transaction; retry"
+                raise StaleWrite(msg)
+        for name, table in tx.tables.items():
+            stale = table.conflicts()
+            if stale:
+                msg = f"{len(stale)} {name} row(s) were changed by another transaction; retry"
                 raise StaleWrite(msg)
         audit = self._repos.get("audit")
         if audit is not None:
