@@ -45,8 +45,14 @@ from tellers.counting.ties import Lot
 from tellers.errors import CountError, InvalidCountOptions
 
 __all__ = [
+    "DEFEATED",
+    "ELECTED",
+    "HOPEFUL",
+    "PENDING",
+    "WITHDRAWN",
     "Action",
     "Arithmetic",
+    "Array",
     "Fixed",
     "Guarded",
     "Prepared",
@@ -54,9 +60,15 @@ __all__ = [
     "RoundBook",
     "TieResolver",
     "Value",
+    "WigmStyle",
+    "advance_rows",
     "arithmetic_from_options",
+    "count_wigm",
     "prepare_ballots",
+    "sort_by_vote",
     "sum_by",
+    "total_of",
+    "withdrawn_indices",
 ]
 
 Value = int | Fraction
