@@ -421,3 +421,13 @@ def test_an_empty_electorate_has_no_turnout_and_a_short_declaration() -> None:
 def test_the_kind_of_a_spec_contest_is_kept() -> None:
     assert spec(kind="election", candidates=["A", "B"], method="irv").kind is ContestKind.ELECTION
     assert BodyId("x") == "x"
+
+
+def test_two_candidates_with_one_name_cannot_go_on_a_ballot() -> None:
+    twins = spec(
+        kind="election",
+        method="irv",
+        candidates=[{"id": "a", "name": "Sam"}, {"id": "b", "name": "Sam"}],
+    )
+    codes = [p.code for p in twins.problems_before_opening(Phase.VOTING_OPEN, roll_size=3)]
+    assert codes == ["same-name"]

@@ -200,7 +200,12 @@ class Contest:
                     add("unknown-method", f"unknown counting method {self.method!r}")
                 if self.seats < 1:
                     add("no-seats", f"seats must be at least 1, got {self.seats}")
-                standing = len(self._ballot_for_voting())
+                on_ballot = self._ballot_for_voting()
+                names = [self.candidate_name(cid) for cid in on_ballot if self.has_candidate(cid)]
+                repeated = sorted({n for n in names if names.count(n) > 1})
+                if repeated:
+                    add("same-name", f"candidates share a name: {', '.join(repeated)}")
+                standing = len(on_ballot)
                 if standing <= self.seats:
                     add(
                         "too-few-candidates",
