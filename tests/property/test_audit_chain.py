@@ -79,7 +79,7 @@ def test_changing_any_field_of_any_entry_breaks_the_chain_there(
     changed_value: object = {
         "officer": original.officer + "x",
         "action": original.action + "x",
-        "parameters": {**original.parameters, "tampered": True},
+        "parameters": {**original.parameters, "tampered-with-after-hashing": True},
         "time": "2099-01-01T00:00:00.000000Z",
     }[field]
     changes: dict[str, Any] = {field: changed_value}
