@@ -257,3 +257,72 @@ def test_generic_csv_reads_back_ballots_written_as_rank_numbers(
     assert profile.candidates == tuple(names)
     # Trailing skipped ranks leave no trace in rank numbers, as in the profile itself.
     assert _normal(profile) == _expected(names, ballots)
+
+
+_CONFIG_VALUES: st.SearchStrategy[Any] = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-2, 2**40),
+    st.floats(allow_nan=True),
+    st.sampled_from(["", "max", "unlimited", "1", "3", "0", "cdf", "ess", "genericCsv", "x"]),
+    st.sampled_from(["config.json", ".", "clearBallot", "2"]),  # paths that exist
+    st.sampled_from(["random", "useCandidateOrder", "singleWinnerMajority", "multiPassIrv"]),
+    st.text(max_size=5),
+    st.lists(st.text(max_size=3), max_size=2),
+)
+_RULE_KEYS = [
+    "tiebreakMode", "randomSeed", "overvoteRule", "winnerElectionMode", "numberOfWinners",
+    "decimalPlacesForVoteArithmetic", "minimumVoteThreshold", "maxSkippedRanksAllowed",
+    "maxRankingsAllowed", "multiSeatBottomsUpPercentageThreshold", "hareQuota",
+    "batchElimination", "continueUntilTwoCandidatesRemain", "stopTabulationEarlyAfterRound",
+]  # fmt: skip
+_SOURCE_KEYS = [
+    "filePath", "provider", "contestId", "firstVoteColumnIndex", "firstVoteRowIndex",
+    "idColumnIndex", "precinctColumnIndex", "batchColumnIndex", "overvoteLabel",
+    "skippedRankLabel", "overvoteDelimiter", "undeclaredWriteInLabel",
+    "treatBlankAsUndeclaredWriteIn",
+]  # fmt: skip
+
+
+_VALID_RULES = {
+    "tiebreakMode": "useCandidateOrder",
+    "overvoteRule": "alwaysSkipToNextRank",
+    "winnerElectionMode": "singleWinnerMajority",
+    "numberOfWinners": "1",
+    "decimalPlacesForVoteArithmetic": "4",
+    "maxSkippedRanksAllowed": "1",
+    "maxRankingsAllowed": "3",
+}
+
+
+@SETTINGS
+@given(
+    rules=st.dictionaries(st.sampled_from(_RULE_KEYS), _CONFIG_VALUES, max_size=2),
+    provider=st.sampled_from(["cdf", "ess", "genericCsv", "clearBallot"]),
+    source=st.dictionaries(st.sampled_from(_SOURCE_KEYS[2:]), _CONFIG_VALUES, max_size=3),
+    candidates=st.lists(
+        st.one_of(
+            st.dictionaries(st.sampled_from(["name", "aliases", "excluded"]), _CONFIG_VALUES),
+            _CONFIG_VALUES,
+        ),
+        max_size=3,
+    ),
+)
+def test_any_config_shaped_json_loads_or_raises_a_tellers_error(
+    rules: dict[str, Any], provider: str, source: dict[str, Any], candidates: list[Any]
+) -> None:
+    """Mostly valid configs whose CVR "file" is the config itself, so readers run too."""
+    tabular = {"firstVoteColumnIndex": "1", "firstVoteRowIndex": "1"}
+    config = {
+        "tabulatorVersion": "TEST",
+        "outputSettings": {"contestName": "x"},
+        "cvrFileSources": [
+            {"filePath": "config.json", "provider": provider, "contestId": "x"}
+            | (tabular if provider in ("ess", "genericCsv") else {})
+            | ({"contestId": ""} if provider in ("ess", "genericCsv") else {})
+            | source
+        ],
+        "candidates": candidates or [{"name": "A"}],
+        "rules": _VALID_RULES | rules,
+    }
+    _never_crashes(load_rctab_contest, json.dumps(config).encode(), "config.json")

@@ -361,12 +361,18 @@ def _read_sources(raw_sources: object, folder: Path, checker: _Checker) -> tuple
                 f"Invalid provider {provider!r} for source {where}: expected one of "
                 f"{', '.join(PROVIDERS)}"
             )
-        resolved = (folder / file_path).resolve() if file_path else folder
+        resolved = folder
         if file_path:
+            try:
+                resolved = (folder / file_path).resolve()
+                found = resolved.exists()
+            except (OSError, ValueError) as err:
+                checker.add(f"filePath {file_path!r} is not a usable path: {err}")
+                found = True  # already reported
             if resolved in seen:
                 checker.add(f"Duplicate cast vote record filePaths are not allowed: {resolved}")
             seen.add(resolved)
-            if not resolved.exists():
+            if not found:
                 checker.add(f"Cast vote record file not found (filePath): {resolved}")
         tabular = provider in ("ess", "genericCsv")
         first_col = checker.integer(
@@ -448,8 +454,8 @@ def _read_sources(raw_sources: object, folder: Path, checker: _Checker) -> tuple
                 precinct_column_index=columns["precinctColumnIndex"],
                 batch_column_index=columns["batchColumnIndex"],
                 overvote_label=overvote_label,
-                skipped_rank_label=_label(
-                    entry.get("skippedRankLabel", entry.get("undervoteLabel"))
+                skipped_rank_label=(
+                    _label(entry.get("skippedRankLabel")) or _label(entry.get("undervoteLabel"))
                 ),
                 overvote_delimiter=delimiter,
                 undeclared_write_in_label=uwi_label,
