@@ -12,6 +12,7 @@ from tellers.crypto.credentials import (
     CREDENTIAL_BITS,
     credential_hash,
     credential_matches,
+    hashes_match,
     new_credential,
     new_election_key,
     new_tracking_code,
@@ -68,6 +69,8 @@ def test_a_different_code_does_not_match() -> None:
     key = new_election_key()
     stored = credential_hash(key, new_credential())
     assert not credential_matches(key, new_credential(), stored)
+    assert not hashes_match(credential_hash(key, new_credential()), stored)
+    assert hashes_match(stored, stored)
 
 
 def test_look_alike_letters_are_read_as_digits() -> None:

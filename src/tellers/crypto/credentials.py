@@ -27,6 +27,7 @@ __all__ = [
     "TRACKING_CODE_BITS",
     "credential_hash",
     "credential_matches",
+    "hashes_match",
     "new_credential",
     "new_election_key",
     "new_tracking_code",
@@ -77,3 +78,8 @@ def credential_hash(key: bytes, code: str) -> str:
 def credential_matches(key: bytes, code: str, stored_hash: str) -> bool:
     """Whether ``code`` is the credential stored as ``stored_hash`` (constant-time compare)."""
     return hmac.compare_digest(credential_hash(key, code), stored_hash)
+
+
+def hashes_match(computed: str, stored: str) -> bool:
+    """Constant-time comparison of a freshly computed credential hash with a stored one."""
+    return hmac.compare_digest(computed, stored)

@@ -16,7 +16,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from tellers.crypto.credentials import credential_hash, credential_matches, new_tracking_code
+from tellers.crypto.credentials import credential_hash, hashes_match, new_tracking_code
 from tellers.crypto.random import random_hex
 from tellers.domain.ballot import Ballot, Channel, RejectionReason, validate_ranking
 from tellers.domain.contest import Contest
@@ -97,8 +97,9 @@ def cast_ballot(
         contest = uow.contests.get(cid)
         require_phase(contest.phase, Phase.VOTING_OPEN, action="cast a ballot")
         key = uow.credentials.key(cid)
-        found = uow.credentials.find_by_hash(cid, credential_hash(key, credential))
-        if found is None or not credential_matches(key, credential, found.code_hash):
+        code_hash = credential_hash(key, credential)
+        found = uow.credentials.find_by_hash(cid, code_hash)
+        if found is None or not hashes_match(code_hash, found.code_hash):
             msg = f"no credential of {contest_id} has this code"
             raise UnknownCredential(msg)
         if found.status is CredentialStatus.VOIDED:
