@@ -8,8 +8,8 @@ code) and a worked example counted by the real engine from a file in docs/exampl
 from __future__ import annotations
 
 import importlib
-from typing import Any
 from pathlib import Path
+from typing import Any
 
 from tellers.counting.amounts import format_amount
 from tellers.counting.methods import METHODS, CountParams, count
@@ -110,9 +110,8 @@ def cli_reference() -> str:
         rows = []
         for param in command.params:
             if param.param_type_name == "argument":
-                rows.append(
-                    f"| `{(param.name or '').upper()}` | argument | {(getattr(param, 'help', None) or '')} |"
-                )
+                meaning = getattr(param, "help", None) or ""
+                rows.append(f"| `{(param.name or '').upper()}` | argument | {meaning} |")
             elif param.param_type_name == "option" and param.name != "help":
                 names = ", ".join(f"`{n}`" for n in param.opts)
                 helptext = (param.help or "").replace("|", "\\|")
