@@ -45,7 +45,7 @@ __all__ = ["read_csv_fast"]
 BLOCK = 1 << 23
 """Bytes read at a time (whole lines are processed; the rest waits for the next block)."""
 
-_MAX_NAMES = 65_000
+_MAX_NAMES = 4096
 """More distinct names than this is no plain ballot file; leave it to the reference."""
 
 _NL = 10
@@ -153,10 +153,15 @@ def _cell_words(view: U64, starts: I32, lengths: I32, n_words: int) -> list[U64]
 
 @dataclass(frozen=True, slots=True)
 class _Block:
-    """The ballots of one block: rows packed ``bits`` bits a rank, and their counts."""
+    """The distinct ballots of one block, packed ``bits`` bits a rank.
+
+    ``first`` is the line (in the whole file) where each first appears, ``counts`` how
+    many ballots each stands for.
+    """
 
     packed: U64
     bits: int
+    first: I64
     counts: I64
 
 
@@ -186,12 +191,20 @@ def _pack_cells(ids: I64, line: I32, col: I32, n_lines: int, bits: int) -> U64:
 def _unpack(packed: U64, bits: int, depth: int) -> I32:
     """The rank matrix (``candidate index``, or -1 for a blank) of packed rows."""
     per_word = 64 // bits
-    n, n_words = packed.shape
-    shifts = (np.arange(per_word, dtype=np.uint64) * np.uint64(bits))[None, None, :]
-    symbols = (packed[:, :, None] >> shifts) & np.uint64((1 << bits) - 1)
-    flat = symbols.reshape(n, n_words * per_word)[:, :depth].astype(np.int32)
-    flat -= 1
-    return flat
+    n = packed.shape[0]
+    mask = np.uint64((1 << bits) - 1)
+    columns = np.empty((depth, n), dtype=np.int32)  # rank by rank: contiguous writes
+    word = np.empty(n, dtype=np.uint64)
+    part = np.empty(n, dtype=np.uint64)
+    for w in range(-(-depth // per_word)):
+        np.copyto(word, packed[:, w])
+        for k in range(min(per_word, depth - w * per_word)):
+            np.right_shift(word, np.uint64(bits * k), out=part)
+            np.bitwise_and(part, mask, out=part)
+            np.subtract(part, 1, out=columns[w * per_word + k], casting="unsafe")
+    # Rank by rank in memory (Fortran order): the IRV kernel reads it in place, and a
+    # transposed copy of a large profile would cost as much again.
+    return columns.T
 
 
 def _pack(ranks: I32, bits: int) -> U64:
@@ -207,10 +220,13 @@ def _pack(ranks: I32, bits: int) -> U64:
     return packed
 
 
-def _block_cells(buf: U8, size: int, names: _Names, counts: bool, has_cr: bool) -> _Block:
+def _block_cells(
+    buf: U8, size: int, names: _Names, counts: bool, has_cr: bool, line_offset: int
+) -> _Block:
     """Parse ``buf[:size]`` (whole lines) into packed ballots and per-line counts."""
     data = buf[:size]
-    if size >= 2**31 - 16 or (size and int(data[0]) == 0xEF):
+    bom = line_offset == 0 and bytes(data[:3]) == b"\xef\xbb\xbf"
+    if size >= 2**31 - 16 or bom:
         raise _Irregular
     is_nl = data == _NL
     seps = np.flatnonzero(is_nl | (data == _COMMA)).astype(np.int32)
@@ -272,8 +288,20 @@ def _block_cells(buf: U8, size: int, names: _Names, counts: bool, has_cr: bool) 
         _add_names(data, keys, c_starts, c_lens, new, names)
         ids = _lookup(words, keys, names)
         new = ids < 0
-    packed = _pack_cells(ids, c_line, c_col, n_lines, len(names.raw).bit_length())
-    return _Block(packed=packed, bits=len(names.raw).bit_length(), counts=line_counts)
+    bits = len(names.raw).bit_length()
+    packed = _pack_cells(ids, c_line, c_col, n_lines, bits)
+    order, group_starts = _group(packed)
+    first = np.minimum.reduceat(order, group_starts)
+    if counts:
+        sums = np.add.reduceat(line_counts[order], group_starts)
+    else:
+        sums = np.diff(np.append(group_starts, n_lines))
+    return _Block(
+        packed=np.take(packed, first, axis=0),
+        bits=bits,
+        first=first + line_offset,
+        counts=sums.astype(np.int64),
+    )
 
 
 def _parse_counts(data: U8, starts: I32, lengths: I32) -> I64:
@@ -335,13 +363,14 @@ _MULTIPLIERS = tuple(
 def _rekey(names: _Names, n_words: int) -> None:
     """Rebuild the hash table of the names for cells of ``n_words`` words.
 
-    Multiply-shift hashing into a table four times (or more) the number of names, with
+    Multiply-shift hashing into a table of about the square of the number of names, with
     the first of a fixed list of multipliers that puts every name in a slot of its own.
     """
     names.words = n_words
     table = names.name_words(n_words)
     keys = _key([table[:, k] for k in range(n_words)])
-    bits = max(4, (max(len(names.raw), 1) * 4 - 1).bit_length())
+    size = max(len(names.raw), 1)
+    bits = max(4, min((size * size).bit_length(), size.bit_length() + 6))
     while True:
         shift = np.uint64(64 - bits)
         for multiplier in _MULTIPLIERS:
@@ -357,40 +386,53 @@ def _rekey(names: _Names, n_words: int) -> None:
 
 
 def _blocks(path: Path, counts: bool, names: _Names) -> list[_Block]:
-    matrices: list[_Block] = []
-    carry = b""
+    """Read the file in blocks of whole lines into one reused buffer; parse each."""
+    blocks: list[_Block] = []
+    buf = np.zeros(BLOCK + 16, dtype=np.uint8)
+    held = 0  # bytes of an unfinished line kept at the start of the buffer
+    lines = 0
     with path.open("rb") as fh:
         while True:
-            chunk = fh.read(BLOCK)
-            if not chunk:
+            if held + 16 >= buf.size - 16:  # a line longer than the buffer: grow it
+                bigger = np.zeros(2 * buf.size, dtype=np.uint8)
+                bigger[:held] = buf[:held]
+                buf = bigger
+            got = fh.readinto(buf.data[held : buf.size - 16])
+            end = held + (got or 0)
+            if not got:
+                if held:  # a last line without a line end
+                    buf[held] = _NL
+                    buf[held + 1 : held + 17] = 0
+                    lines = _one_block(buf, held + 1, counts, names, blocks, lines)
                 break
-            chunk = carry + chunk if carry else chunk
-            cut = chunk.rfind(b"\n") + 1
-            if cut == 0:
-                carry = chunk
-                continue
-            carry = chunk[cut:]
-            _one_block(chunk, cut, counts, names, matrices)
-    if carry:
-        _one_block(carry + b"\n", len(carry) + 1, counts, names, matrices)
-    if not matrices:
+            cut = bytes(buf[max(held, end - 65536) : end]).rfind(b"\n")
+            if cut < 0:
+                cut = bytes(buf[:end]).rfind(b"\n")
+                if cut < 0:
+                    held = end
+                    continue
+            else:
+                cut += max(held, end - 65536)
+            size = cut + 1
+            tail = buf[size:end].copy()
+            buf[size : size + 16] = 0
+            lines = _one_block(buf, size, counts, names, blocks, lines)
+            held = end - size
+            buf[:held] = tail
+    if not blocks:
         raise _Irregular
-    return matrices
+    return blocks
 
 
 def _one_block(
-    chunk: bytes,
-    size: int,
-    counts: bool,
-    names: _Names,
-    matrices: list[_Block],
-) -> None:
-    if chunk.find(b'"', 0, size) >= 0 or chunk.find(b"\0", 0, size) >= 0:
+    buf: U8, size: int, counts: bool, names: _Names, blocks: list[_Block], lines: int
+) -> int:
+    """Parse the whole lines in ``buf[:size]``; return the number of lines read so far."""
+    raw = buf[:size].tobytes()  # bytes' searches run at memchr speed
+    if raw.find(b'"') >= 0 or raw.find(b"\0") >= 0:
         raise _Irregular
-    has_cr = chunk.find(b"\r", 0, size) >= 0
-    buf = np.zeros(size + 16, dtype=np.uint8)
-    buf[:size] = np.frombuffer(chunk, dtype=np.uint8, count=size)
-    matrices.append(_block_cells(buf, size, names, counts, has_cr))
+    blocks.append(_block_cells(buf, size, names, counts, raw.find(b"\r") >= 0, lines))
+    return lines + raw.count(b"\n")
 
 
 def _given(candidates: Sequence[str]) -> _Names:
@@ -427,33 +469,31 @@ def _read(path: Path, *, counts: bool, candidates: Sequence[str] | None = None) 
             packed = _pack(_unpack(packed, block.bits, packed.shape[1] * per), bits)
         used = np.flatnonzero(packed.any(axis=0))
         if used.size:
-            last = packed[:, int(used[-1])]
-            top = int(last.max()).bit_length()
+            top = int(packed[:, int(used[-1])].max()).bit_length()
             depth = max(depth, int(used[-1]) * per_word + -(-top // bits))
         parts.append(packed)
     n_words = max(1, -(-depth // per_word))
-    rows = sum(p.shape[0] for p in parts)
-    packed = np.zeros((rows, n_words), dtype=np.uint64)
+    packed = np.zeros((sum(p.shape[0] for p in parts), n_words), dtype=np.uint64)
     at = 0
     for part in parts:
         width = min(n_words, part.shape[1])
         packed[at : at + part.shape[0], :width] = part[:, :width]
         at += part.shape[0]
-    line_counts = np.concatenate([b.counts for b in blocks]) if counts else None
+    first = np.concatenate([b.first for b in blocks])
+    weights = np.concatenate([b.counts for b in blocks])
     del parts, blocks
+    # Merge the blocks' distinct ballots: a ballot first appears where its earliest
+    # block first saw it, and counts what every block counted.
     order, starts = _group(packed)
-    first_of_group = np.minimum.reduceat(order, starts)
-    if line_counts is not None:
-        sums = np.add.reduceat(line_counts[order], starts)
-    else:
-        sums = np.diff(np.append(starts, order.size))
+    first_of_group = np.minimum.reduceat(first[order], starts)
+    sums = np.add.reduceat(weights[order], starts)
+    rep = np.minimum.reduceat(order, starts)  # any member: the rows are equal
     by_first = np.argsort(first_of_group)
-    reps = np.take(packed, first_of_group[by_first], axis=0)
-    ranks = _unpack(reps, bits, depth)
+    ranks = _unpack(np.take(packed, rep[by_first], axis=0), bits, depth)
     return Profile(
         candidates=tuple(names.names),
-        ranks=np.ascontiguousarray(ranks),
-        counts=np.asarray(sums, dtype=np.int64)[by_first],
+        ranks=ranks,
+        counts=np.asarray(sums[by_first], dtype=np.int64),
     )
 
 

@@ -100,11 +100,16 @@ class _Rows:
     """Per distinct row: the rank it counts at and its state (candidate or exhausted)."""
 
     def __init__(self, profile: Profile) -> None:
-        ranks = np.ascontiguousarray(profile.ranks, dtype=np.int32)
+        ranks = profile.ranks.astype(np.int32, copy=False)
         n_rows, depth = ranks.shape
         self.depth = depth
-        self.flat = ranks.ravel()
-        self.width = depth
+        if ranks.flags.f_contiguous and not ranks.flags.c_contiguous:
+            # Rank by rank (as tellers' CSV reader builds it): read it in place.
+            self.flat = ranks.T.ravel()
+            self.row_step, self.rank_step = 1, n_rows
+        else:
+            self.flat = np.ascontiguousarray(ranks).ravel()
+            self.row_step, self.rank_step = depth, 1
         self.counts = profile.counts.astype(np.float64)
         self.pos = np.zeros(n_rows, dtype=np.int64)
         self.state = np.empty(n_rows, dtype=np.int64)
@@ -113,10 +118,8 @@ class _Rows:
         self.action[SKIP + 2] = _PASS
         self.action[OVERVOTE + 2] = _OVER
         self._advance(np.arange(n_rows, dtype=np.int64))
-        if depth:
-            self.state[(ranks == SKIP).all(axis=1)] = _UNDERVOTE
-        else:
-            self.state[:] = _UNDERVOTE
+        # Before any elimination only a ballot with no mark at all reads to its end.
+        self.state[self.state == _EXHAUSTED_END] = _UNDERVOTE
 
     def eliminate(self, candidate: int) -> None:
         self.action[candidate + 2] = _PASS
@@ -133,7 +136,7 @@ class _Rows:
                 keep = ~end
                 pending = pending[keep]
                 pos = pos[keep]
-            cells = self.flat[pending * self.width + pos]
+            cells = self.flat[pending * self.row_step + pos * self.rank_step]
             act = self.action[cells + 2]
             stop = act == _STOP
             if stop.any():
