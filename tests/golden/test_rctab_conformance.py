@@ -7,10 +7,12 @@ support yet are skipped, saying so), and the report tellers writes must equal RC
 the same keys in the same order, the same rounds, tallies, transfers, inactive ballots,
 thresholds and summary, amounts compared as exact decimals. Only
 ``config.generatedBy`` (which names the program) is ignored, as RCTab's own test does.
-The Dominion cases are counted without a Dominion reader: ``dominion_alaska`` from
-RCTab's own CSV conversion of the same ballots (``conversions_from_dominion``), and
-``2024_alaska_dominion``, from the RCTab CSV conversion shipped with it. The per-precinct
-and per-batch reports ("Tabulate by Precinct/Batch") are compared in the same way.
+Every case is counted from its own cast vote records, the vendor formats included
+(Dominion JSON for ``dominion_alaska`` and ``2024_alaska_dominion``, Hart XML for the two
+``hart_*`` cases). As an extra check, the two Dominion cases are also counted from
+RCTab's own CSV conversion of the same ballots (``conversions_from_dominion``, and the
+``_expected_rctab_cvr.csv`` shipped with ``2024_alaska_dominion``). The per-precinct and
+per-batch reports ("Tabulate by Precinct/Batch") are compared in the same way.
 """
 
 from __future__ import annotations
@@ -40,7 +42,7 @@ from tellers.formats.rctab_report import (
 from ..conftest import SHARED
 
 RCTAB = SHARED / "conformance" / "rctab"
-READABLE = {"cdf", "ess", "genericCsv"}
+READABLE = {"cdf", "ess", "genericCsv", "dominion", "hart"}
 """Providers the readers were known to read when this test was written; the others are
 tried, and skipped while the readers say they are not supported yet."""
 CSV_ROUTE = {
@@ -105,19 +107,19 @@ def _comparable(value: Any) -> Any:
     return value
 
 
+def _load_from_rctab_csv(folder: Path) -> RctabContest:
+    rctab_csv = pytest.importorskip("tellers.formats.rctab_csv")
+    config = read_rctab_config(_config_path(folder))
+    labels = [s.undeclared_write_in_label for s in config.sources if s.undeclared_write_in_label]
+    profile = rctab_csv.read_rctab_csv(
+        CSV_ROUTE[folder.name],
+        candidates=[c.name for c in config.candidates],
+        write_in_labels=labels,
+    )
+    return RctabContest(config=config, profile=profile)
+
+
 def _load(folder: Path) -> RctabContest:
-    if folder.name in CSV_ROUTE:
-        rctab_csv = pytest.importorskip("tellers.formats.rctab_csv")
-        config = read_rctab_config(_config_path(folder))
-        labels = [
-            s.undeclared_write_in_label for s in config.sources if s.undeclared_write_in_label
-        ]
-        profile = rctab_csv.read_rctab_csv(
-            CSV_ROUTE[folder.name],
-            candidates=[c.name for c in config.candidates],
-            write_in_labels=labels,
-        )
-        return RctabContest(config=config, profile=profile)
     try:
         return load_rctab_contest(_config_path(folder))
     except ConfigError as err:
@@ -135,6 +137,13 @@ def test_report_matches_rctab(folder: Path) -> None:
     assert len(reports) == len(expected)
     for ours, theirs in zip(reports, expected, strict=True):
         assert _comparable(ours) == _comparable(theirs)
+
+
+@pytest.mark.parametrize("folder", [RCTAB / name for name in CSV_ROUTE], ids=list(CSV_ROUTE))
+def test_dominion_report_from_rctabs_csv_conversion_matches_rctab(folder: Path) -> None:
+    reports = tabulate_rctab(_load_from_rctab_csv(folder))
+    expected = [json.loads(path.read_text(encoding="utf-8")) for path in _expected_reports(folder)]
+    assert [_comparable(r) for r in reports] == [_comparable(e) for e in expected]
 
 
 def test_case_discovery_finds_the_documented_cases() -> None:
@@ -183,7 +192,6 @@ SMALL_SINGLE_WINNER = [
     param
     for param in _cases()
     if _providers(param.values[0]) <= READABLE
-    and param.id not in CSV_ROUTE
     and json.loads(_config_path(param.values[0]).read_text(encoding="utf-8"))["rules"][
         "winnerElectionMode"
     ]

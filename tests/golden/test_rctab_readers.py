@@ -8,10 +8,12 @@ its README; BrightSpots/rcv ``src/test/resources/.../test_data``, MPL-2.0):
   cases' configs must be exactly the ballots in the dump (aliases resolved, skipped
   ranks, overvotes), as a multiset.
 - ``conversions_from_dominion_expected.csv`` and ``2024_alaska_dominion``'s
-  ``_expected_rctab_cvr.csv``: the ballots of ``dominion_alaska`` and
-  ``2024_alaska_dominion``, which we load through RCTab's CSV instead of Dominion JSON.
-- Every case with an expected report whose sources we read (CDF JSON/XML, ES&S xlsx,
-  generic CSV, Clear Ballot CSV): the number of ballots must equal the report's
+  ``_expected_rctab_cvr.csv``: RCTab's dump of the ballots of ``dominion_alaska`` and
+  ``2024_alaska_dominion``. The ballots our Dominion reader produces from the JSON export
+  must be those ballots (the dump shows only the first ``maxRankingsAllowed`` ranks);
+  the contests also load from the dump itself.
+- Every case with an expected report (CDF JSON/XML, ES&S xlsx, generic CSV, Clear Ballot
+  CSV, Dominion JSON, Hart XML): the number of ballots must equal the report's
   ``summary.totalNumBallots``, and the ballots with no mark at all must equal its
   ``summary.undervotes``. Round-by-round agreement is the tabulator's test.
 - ``max_ranking_enforcement``: RCTab's test expects
@@ -23,6 +25,7 @@ its README; BrightSpots/rcv ``src/test/resources/.../test_data``, MPL-2.0):
 
 from __future__ import annotations
 
+import csv
 import json
 from collections import Counter
 from decimal import Decimal
@@ -31,7 +34,7 @@ from pathlib import Path
 import pytest
 
 from tellers.counting.profile import Profile
-from tellers.errors import BallotFileError, ConfigError
+from tellers.errors import BallotFileError
 from tellers.formats.ess import read_ess
 from tellers.formats.rctab_config import (
     load_rctab_contest,
@@ -42,7 +45,7 @@ from tellers.formats.rctab_csv import read_rctab_csv
 from tests.conftest import SHARED
 
 RCTAB = SHARED / "conformance" / "rctab"
-READ = {"cdf", "clearBallot", "ess", "genericCsv"}
+READ = {"cdf", "clearBallot", "dominion", "ess", "genericCsv", "hart"}
 LARGE = {
     "2013_minneapolis_mayor",
     "2013_minneapolis_park",
@@ -85,11 +88,18 @@ def _summary(case: str) -> dict[str, object]:
     return summary
 
 
-def _by_name(profile: Profile) -> Counter[tuple[object, ...]]:
-    """The ballots as a multiset of rankings by name (overvotes as sorted name tuples)."""
+def _by_name(profile: Profile, depth: int | None = None) -> Counter[tuple[object, ...]]:
+    """The ballots as a multiset of rankings by name (overvotes as sorted name tuples).
+
+    ``depth`` keeps only the first ranks (trailing skipped ranks dropped), as a dump
+    that shows only that many rank columns.
+    """
     ballots: Counter[tuple[object, ...]] = Counter()
     for row in range(len(profile)):
-        ballots[profile.ranked_names(row)] += int(profile.counts[row])
+        names = list(profile.ranked_names(row)[:depth])
+        while names and names[-1] is None:
+            names.pop()
+        ballots[tuple(names)] += int(profile.counts[row])
     return ballots
 
 
@@ -106,9 +116,11 @@ def test_the_case_index_matches_the_readme() -> None:
     # README: 70 folders; 66 with an expected report; by format 39 ES&S, 13 CDF JSON,
     # 8 CDF XML, 3 generic CSV, 2 Clear Ballot, 3 Dominion, 2 Hart.
     assert len(_cases()) == 70
-    # 66 reports, less 2 Dominion (dominion_alaska, 2024_alaska_dominion) and 2 Hart
-    assert len(TABULATED) == 62
-    assert len(NOT_READ) == 5  # 3 Dominion, 2 Hart
+    assert len(TABULATED) == 66  # every case with a report, vendor formats included
+    assert NOT_READ == []
+    by_provider = Counter(p for case in _cases() for p in _providers(case))
+    assert by_provider["dominion"] == 3
+    assert by_provider["hart"] == 2
 
 
 @pytest.mark.parametrize(
@@ -165,11 +177,46 @@ def test_every_readable_case_loads_with_the_reports_ballot_and_undervote_counts(
     assert list(contest.profile.candidates[: len(declared)]) == declared
 
 
-@pytest.mark.parametrize("case", NOT_READ)
-def test_vendor_formats_we_do_not_read_are_refused_by_name(case: str) -> None:
-    provider = sorted(_providers(case) - READ)[0]
-    with pytest.raises(ConfigError, match=f"provider '{provider}' is not supported yet"):
-        load_rctab_contest(_config(case))
+@pytest.mark.parametrize(
+    ("case", "dump"),
+    [
+        (
+            "conversions_from_dominion",
+            "conversions_from_dominion/conversions_from_dominion_expected.csv",
+        ),
+        ("dominion_alaska", "conversions_from_dominion/conversions_from_dominion_expected.csv"),
+        (
+            "2024_alaska_dominion",
+            "2024_alaska_dominion/2024_alaska_dominion_expected_rctab_cvr.csv",
+        ),
+    ],
+)
+def test_dominion_json_gives_the_ballots_of_rctabs_csv_dump(case: str, dump: str) -> None:
+    ours = load_rctab_contest(_config(case))
+    theirs = load_rctab_contest_from_csv(_config(case), RCTAB / dump)
+    assert ours.profile.candidates == theirs.profile.candidates
+    assert ours.profile.total == theirs.profile.total
+    # RCTab writes maxRankingsAllowed rank columns ("max": 4 in 2024_alaska_dominion,
+    # whose contest allows 5 ranks), so compare what the dump shows.
+    depth = theirs.profile.depth
+    assert _by_name(ours.profile, depth) == _by_name(theirs.profile, depth)
+
+
+def test_dominion_records_are_rctabs_records_in_rctabs_order() -> None:
+    # 197 sessions of the 2024 export carry contest 7; the 73 of tabulator 92302 have
+    # OutstackConditionIds [7] ("InvalidContest", Alaska's partial-count ballots), and
+    # RCTab's dump lists the other 124, by tabulator, batch and record id, in file order.
+    from tellers.formats.dominion import read_dominion_records
+
+    config = read_rctab_config(_config("2024_alaska_dominion"))
+    ours = read_dominion_records(config, config.sources[0])
+    dump = RCTAB / "2024_alaska_dominion" / "2024_alaska_dominion_expected_rctab_cvr.csv"
+    with dump.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert [r.record_id for r in ours] == [
+        f"{row['Tabulator Id']}-{row['Batch Id']}-{row['Record Id']}" for row in rows
+    ]
+    assert [r.precinct for r in ours] == [row["Precinct"] or None for row in rows]
 
 
 def test_a_rank_above_max_rankings_allowed_is_refused_naming_row_and_column() -> None:

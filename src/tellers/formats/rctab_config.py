@@ -796,6 +796,10 @@ def _build(
     limit = config.ranking_limit
     ballots: list[tuple[list[Mark], CvrRecord]] = []
     for source, records in batches:
+        own_limit = (
+            source.provider in _CONTEST_RANK_LIMIT_PROVIDERS
+            and config.rules.max_rankings_allowed is None
+        )
         lookup: dict[str, int | object] = dict(table)
         lookup[EXPLICIT_OVERVOTE_LABEL] = _OVERVOTE
         if source.overvote_label is not None:
@@ -829,7 +833,7 @@ def _build(
             if low < 1:
                 problem = f"rankings must start at 1, but this record has a ranking at {low}"
                 raise BallotFileError(str(source.path), record.location, "Rank", problem)
-            if top > limit:
+            if top > limit and not own_limit:
                 allowed = _text(config.rules.raw.get("maxRankingsAllowed")) or str(limit)
                 problem = (
                     f'CVR "{record.record_id}" has a ranking {top}, but the contest has max '
@@ -876,11 +880,20 @@ def _marks_from(marks: Sequence[tuple[int, int | object]], top: int) -> list[Mar
     return out
 
 
+_CONTEST_RANK_LIMIT_PROVIDERS = frozenset({"dominion"})
+"""Providers whose contests carry their own number of ranks (Dominion ``NumOfRanks``): with
+``maxRankingsAllowed`` "max" the reader checks ranks against the contest's limit, not the
+declared candidate count (RCTab: ``BaseCvrReader.isRankingAllowed(rank, contestId)``,
+"Individual contests may have a different value than what the config allows"; upstream's
+``2024_alaska_dominion`` counts a rank 5 with 4 declared candidates)."""
+
 _READERS = {
     "cdf": ("tellers.formats.cdf", "read_cdf_records"),
     "ess": ("tellers.formats.ess", "read_ess_records"),
     "genericCsv": ("tellers.formats.rctab_csv", "read_generic_csv_records"),
     "clearBallot": ("tellers.formats.rctab_csv", "read_clear_ballot_records"),
+    "dominion": ("tellers.formats.dominion", "read_dominion_records"),
+    "hart": ("tellers.formats.hart", "read_hart_records"),
 }
 """Provider -> (module, function); imported on use, since the readers import this module."""
 
