@@ -1,0 +1,275 @@
+"""Queueing and delivering mail: invitations, reminders, result notices, receipts.
+
+- **Invitations** issue every eligible voter's credential
+  (:func:`tellers.services.credentials.issue_credentials`) and queue one message per
+  voter with an e-mail address, carrying the code and a link that logs the voter in.
+  The codes exist only in those messages; a delivered (or abandoned) message has its
+  body erased (:class:`~tellers.domain.mail.OutboxMessage`). Voters without an address
+  are counted: their code must go by post, or be reissued.
+- **Reminders** go to eligible voters **not yet marked voted** on the roll (the roll says
+  who voted, never how); they carry no code.
+- **Result notices** go to every eligible voter with an address once the result is
+  declared, with the declaration text.
+- **Receipts** go, only when a voter asks, to the address the voter types; the message
+  holds the tracking code and nothing that names the voter, and is erased once sent.
+
+Queueing writes the outbox only; :func:`deliver` sends what is due, with retries.
+Queueing is recorded in the audit log (how many, never to whom).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from tellers.crypto.random import random_hex
+from tellers.domain.errors import WrongPhase
+from tellers.domain.ids import ContestId, OfficerId
+from tellers.domain.lifecycle import Phase
+from tellers.domain.mail import MailKind, OutboxMessage, RetryPolicy
+from tellers.notify.outbox import DeliveryReport, Sender, deliver_due
+from tellers.services.audit import record
+from tellers.services.credentials import issue_credentials
+from tellers.services.ports import Clock, UnitOfWork
+from tellers.services.web_ports import OutboxStore
+
+__all__ = [
+    "QueueSummary",
+    "deliver",
+    "queue_invitations",
+    "queue_receipt",
+    "queue_reminders",
+    "queue_result_notice",
+]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class QueueSummary:
+    """How many messages were queued and how many voters had no address."""
+
+    queued: int
+    without_address: int
+
+
+def _message(
+    clock: Clock, kind: MailKind, contest_id: str, to: str, subject: str, body: str
+) -> OutboxMessage:
+    return OutboxMessage(
+        id=random_hex(128),
+        kind=kind,
+        contest_id=contest_id,
+        to=to,
+        subject=subject,
+        body=body,
+        created_at=clock.now(),
+    )
+
+
+def _log(
+    uow: UnitOfWork, clock: Clock, officer: OfficerId, action: str, contest: str, s: QueueSummary
+) -> None:
+    with uow:
+        record(
+            uow,
+            clock=clock,
+            officer=officer,
+            action=action,
+            parameters={
+                "contest": contest,
+                "queued": s.queued,
+                "without_address": s.without_address,
+            },
+        )
+        uow.commit()
+
+
+def queue_invitations(
+    *,
+    uow: UnitOfWork,
+    clock: Clock,
+    officer: OfficerId,
+    outbox: OutboxStore,
+    contest_id: str,
+    base_url: str,
+) -> QueueSummary:
+    """Issue credentials to everyone eligible without one and queue their invitations.
+
+    Raises:
+        PollNotOpen: voting is not open.
+    """
+    issued = issue_credentials(uow=uow, clock=clock, officer=officer, contest_id=contest_id)
+    with uow:
+        contest = uow.contests.get(ContestId(contest_id))
+        people = [(i, uow.people.get(i.person_id)) for i in issued]
+    messages = []
+    missing = 0
+    base = base_url.rstrip("/")
+    for cred, person in people:
+        if not person.email:
+            missing += 1
+            continue
+        paper = (
+            f"\nYou may instead return the postal ballot paper numbered {cred.paper_number}.\n"
+            if cred.paper_number is not None
+            else ""
+        )
+        body = (
+            f"Dear {person.name},\n\n"
+            f"You are invited to vote in: {contest.title}.\n\n"
+            "Vote online by following this link:\n"
+            f"{base}/vote/{contest.id}/start?code={cred.code}\n\n"
+            f"or go to {base}/vote and type your voting code:\n\n    {cred.code}\n"
+            f"{paper}\n"
+            "The code can be used once. Keep it private: nobody from the organisation will ask "
+            "you for it. Your vote is secret: the code is not linked to your ballot.\n"
+        )
+        messages.append(
+            _message(
+                clock,
+                MailKind.INVITATION,
+                contest.id,
+                person.email,
+                f"Your vote: {contest.title}",
+                body,
+            )
+        )
+    outbox.add_many(messages)
+    summary = QueueSummary(queued=len(messages), without_address=missing)
+    _log(uow, clock, officer, "queue_invitations", contest_id, summary)
+    return summary
+
+
+def queue_reminders(
+    *,
+    uow: UnitOfWork,
+    clock: Clock,
+    officer: OfficerId,
+    outbox: OutboxStore,
+    contest_id: str,
+    base_url: str,
+) -> QueueSummary:
+    """Queue a reminder to every eligible voter the roll does not mark as voted.
+
+    Raises:
+        PollNotOpen: voting is not open.
+    """
+    with uow:
+        contest = uow.contests.get(ContestId(contest_id))
+        if contest.phase is not Phase.VOTING_OPEN:
+            from tellers.domain.errors import PollNotOpen
+
+            msg = "send reminders"
+            raise PollNotOpen(msg, contest.phase, (Phase.VOTING_OPEN,))
+        waiting = [
+            uow.people.get(e.person_id)
+            for e in uow.roll.iter(contest.id)
+            if e.section is not None and not e.voted
+        ]
+    messages = []
+    missing = 0
+    for person in waiting:
+        if not person.email:
+            missing += 1
+            continue
+        body = (
+            f"Dear {person.name},\n\n"
+            f"Voting is open in: {contest.title}, and our records show you have not voted yet.\n"
+            f"Vote at {base_url.rstrip('/')}/vote with the code from your invitation. If you "
+            "have lost it, ask the returning officer for a new one.\n\n"
+            "If you have voted in the last few minutes, please ignore this message.\n"
+        )
+        messages.append(
+            _message(
+                clock,
+                MailKind.REMINDER,
+                contest.id,
+                person.email,
+                f"Reminder: {contest.title}",
+                body,
+            )
+        )
+    outbox.add_many(messages)
+    summary = QueueSummary(queued=len(messages), without_address=missing)
+    _log(uow, clock, officer, "queue_reminders", contest_id, summary)
+    return summary
+
+
+def queue_result_notice(
+    *,
+    uow: UnitOfWork,
+    clock: Clock,
+    officer: OfficerId,
+    outbox: OutboxStore,
+    contest_id: str,
+    base_url: str,
+) -> QueueSummary:
+    """Queue the declaration to every eligible voter with an address.
+
+    Raises:
+        WrongPhase: the result has not been declared.
+    """
+    with uow:
+        contest = uow.contests.get(ContestId(contest_id))
+        declared = uow.results.declaration(contest.id)
+        if declared is None or contest.phase is not Phase.DECLARED:
+            msg = "send the result"
+            raise WrongPhase(msg, contest.phase, (Phase.DECLARED,))
+        people = [
+            uow.people.get(e.person_id) for e in uow.roll.iter(contest.id) if e.section is not None
+        ]
+    text = declared[0]
+    messages = []
+    missing = 0
+    for person in people:
+        if not person.email:
+            missing += 1
+            continue
+        body = (
+            f"Dear {person.name},\n\n{text}\n"
+            f"The full result, round by round, and the bulletin board: "
+            f"{base_url.rstrip('/')}/contests/{contest.id}/results\n"
+        )
+        messages.append(
+            _message(
+                clock, MailKind.RESULT, contest.id, person.email, f"Result: {contest.title}", body
+            )
+        )
+    outbox.add_many(messages)
+    summary = QueueSummary(queued=len(messages), without_address=missing)
+    _log(uow, clock, officer, "queue_result_notice", contest_id, summary)
+    return summary
+
+
+def queue_receipt(
+    *,
+    clock: Clock,
+    outbox: OutboxStore,
+    contest_id: str,
+    title: str,
+    tracking_code: str,
+    to: str,
+    base_url: str,
+) -> None:
+    """Queue a voter's receipt to the address they typed (not logged: it is theirs)."""
+    body = (
+        f"Your ballot in {title} was received.\n\n"
+        f"Tracking code: {tracking_code}\n\n"
+        "After voting closes, check that it was counted at "
+        f"{base_url.rstrip('/')}/contests/{contest_id}/check\n"
+        "The tracking code shows that your ballot is on the bulletin board; it does not "
+        "show, and cannot prove to anyone, how you voted.\n"
+    )
+    outbox.add_many(
+        [_message(clock, MailKind.RECEIPT, contest_id, to, f"Your receipt: {title}", body)]
+    )
+
+
+def deliver(
+    *,
+    outbox: OutboxStore,
+    sender: Sender,
+    clock: Clock,
+    policy: RetryPolicy | None = None,
+    limit: int = 500,
+) -> DeliveryReport:
+    """Send every message that is due and record each attempt."""
+    return deliver_due(outbox, sender, clock.now, policy=policy, limit=limit)

@@ -1,0 +1,131 @@
+"""What every request handler is given: units of work, the web stores, the clock, the
+settings, and the logged-in officer or the voter's session.
+
+The web layer is thin (DESIGN.md): a handler reads its form or JSON, calls **one**
+service with a unit of work from :meth:`WebContext.uow`, and renders the answer. Units
+of work are pooled (a SQL unit of work keeps its connection; the in-memory one is
+serialised by a lock, since its store is not thread-safe).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import queue
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from fastapi import Request
+
+from tellers.domain.mail import RetryPolicy
+from tellers.domain.officer import LockoutPolicy, Officer
+from tellers.errors import TellersError
+from tellers.notify.outbox import Sender
+from tellers.services.board import ElectionKeyStore
+from tellers.services.ports import Clock, UnitOfWork
+from tellers.services.web_ports import WebStores
+
+__all__ = ["WebContext", "WebSettings", "context_of"]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class WebSettings:
+    """Settings of the web app (from ``tellers serve`` or a test)."""
+
+    secret_key: str
+    """Signs session cookies; at least 32 random characters in production."""
+    base_url: str = "http://127.0.0.1:8000"
+    """Used in links sent by e-mail."""
+    secure_cookies: bool = True
+    """Send the session cookie only over HTTPS (turn off only for plain-HTTP loopback)."""
+    officer_session: timedelta = timedelta(hours=8)
+    voter_session: timedelta = timedelta(minutes=30)
+    lockout: LockoutPolicy = field(default_factory=LockoutPolicy)
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+    organisation_name: str = "Tellers"
+    sealing_key: bytes | None = None
+
+
+class WebContext:
+    """The adapters a request works with (built once per app)."""
+
+    def __init__(
+        self,
+        *,
+        uow_factory: Callable[[], UnitOfWork],
+        stores: WebStores,
+        clock: Clock,
+        settings: WebSettings,
+        sender: Sender | None = None,
+        keys: ElectionKeyStore | None = None,
+        serialise: bool = False,
+        pool_size: int = 64,
+    ) -> None:
+        self.uow_factory = uow_factory
+        self.stores = stores
+        self.clock = clock
+        self.settings = settings
+        self.sender = sender
+        if keys is None:
+            from tellers.services.board import MemoryElectionKeys
+
+            keys = MemoryElectionKeys()
+        self.keys = keys
+        self._idle: queue.LifoQueue[UnitOfWork] = queue.LifoQueue(maxsize=pool_size)
+        self._lock = threading.Lock() if serialise else None
+        self.jobs: dict[str, dict[str, Any]] = {}
+
+    @contextlib.contextmanager
+    def uow(self) -> Iterator[UnitOfWork]:
+        """A unit of work for one request (reused from a pool)."""
+        try:
+            uow = self._idle.get_nowait()
+        except queue.Empty:
+            uow = self.uow_factory()
+        try:
+            if self._lock is not None:
+                with self._lock:
+                    yield uow
+            else:
+                yield uow
+        except TellersError:
+            self._give_back(uow)
+            raise
+        except BaseException:
+            _close(uow)
+            raise
+        self._give_back(uow)
+
+    def _give_back(self, uow: UnitOfWork) -> None:
+        try:
+            self._idle.put_nowait(uow)
+        except queue.Full:
+            _close(uow)
+
+    def close(self) -> None:
+        """Close every pooled unit of work."""
+        while True:
+            try:
+                _close(self._idle.get_nowait())
+            except queue.Empty:
+                return
+
+
+def _close(uow: UnitOfWork) -> None:
+    closer = getattr(uow, "close", None)
+    if callable(closer):
+        closer()
+
+
+def context_of(request: Request) -> WebContext:
+    """The app's :class:`WebContext`."""
+    ctx: WebContext = request.app.state.ctx
+    return ctx
+
+
+def officer_of(request: Request) -> Officer | None:
+    """The logged-in officer, if any (set by :func:`tellers.web.security.current_officer`)."""
+    found: Officer | None = getattr(request.state, "officer", None)
+    return found

@@ -1,0 +1,3 @@
+"""The web app's routers: public pages, voter pages, officer pages, the JSON API."""
+
+__all__: list[str] = []

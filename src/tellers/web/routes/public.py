@@ -1,0 +1,181 @@
+"""Public pages: the list of ballots, results with charts, "was my ballot counted?",
+and the downloads (results JSON, bulletin board, audit log head and export)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+
+from tellers.services import portal
+from tellers.services.audit import audit_head
+from tellers.services.board import build_board, election_key, export_audit_log
+from tellers.web.charts import progress_chart, round_chart, share_chart, transfers_chart
+from tellers.web.deps import context_of
+from tellers.web.pages import render
+
+__all__ = ["router"]
+
+router = APIRouter()
+
+
+@router.get("/", response_class=HTMLResponse, include_in_schema=False)
+def home(request: Request) -> Response:
+    """The front page: ballots open now, and results."""
+    ctx = context_of(request)
+    with ctx.uow() as uow:
+        contests = portal.list_contests(uow=uow)
+    return render(request, "home.html", contests=contests)
+
+
+def result_view(data: dict[str, Any]) -> dict[str, Any]:
+    """Charts and tables of a result's JSON (declaration or count)."""
+    view: dict[str, Any] = {"charts": [], "transfers": [], "progress": None, "status": {}}
+    options = data.get("options", {})
+    count = data.get("count")
+    motion = data.get("motion")
+    if motion is not None:
+        view["motion_chart"] = share_chart(
+            [("Yes", motion["yes"]), ("No", motion["no"]), ("Abstained", motion["abstained"])],
+            title="Votes on the motion: yes, no and abstentions",
+        )
+    if count is not None and motion is None:
+        names = list(count.get("candidates", []))
+        status: dict[str, str] = {}
+        for r in count.get("rounds", []):
+            for e in r.get("elected", []):
+                status.setdefault(e, f"elected in round {r['number']}")
+            for e in r.get("eliminated", []):
+                status.setdefault(e, f"excluded in round {r['number']}")
+        view["status"] = status
+        for r in count.get("rounds", []):
+            here = {
+                **{e: "elected" for e in r.get("elected", [])},
+                **{e: "excluded" for e in r.get("eliminated", [])},
+            }
+            view["charts"].append(
+                round_chart(
+                    r,
+                    candidates=names,
+                    quota=count.get("quota"),
+                    title=f"Round {r['number']}: votes for each candidate",
+                    status=here,
+                )
+            )
+            view["transfers"].append(
+                transfers_chart(
+                    r,
+                    candidates=names,
+                    title=f"Round {r['number']}: where the transferred votes went",
+                )
+                if r.get("transfers")
+                else None
+            )
+        if len(count.get("rounds", [])) > 1:
+            view["progress"] = progress_chart(
+                count["rounds"], candidates=names, title="Each candidate's votes round by round"
+            )
+        view["names"] = names
+    view["options"] = options
+    return view
+
+
+@router.get("/contests/{contest_id}/results", response_class=HTMLResponse, include_in_schema=False)
+def results_page(request: Request, contest_id: str) -> Response:
+    """The declared result with tables and charts."""
+    ctx = context_of(request)
+    with ctx.uow() as uow:
+        contest = portal.get_contest(uow=uow, contest_id=contest_id)
+        result = portal.published_result(uow=uow, contest_id=contest_id)
+    return render(
+        request,
+        "results.html",
+        contest=contest,
+        result=result,
+        data=result.data,
+        view=result_view(result.data),
+    )
+
+
+@router.get("/contests/{contest_id}/results.json", include_in_schema=False)
+def results_json(request: Request, contest_id: str) -> Response:
+    """The declaration's JSON, as stored (byte for byte)."""
+    ctx = context_of(request)
+    with ctx.uow() as uow:
+        result = portal.published_result(uow=uow, contest_id=contest_id)
+    return Response(
+        result.raw_json,
+        media_type="application/json",
+        headers={"content-disposition": f'attachment; filename="{contest_id}-result.json"'},
+    )
+
+
+@router.get("/contests/{contest_id}/board.json", include_in_schema=False)
+def board_json(request: Request, contest_id: str) -> Response:
+    """The signed bulletin board of a contest whose voting has closed."""
+    ctx = context_of(request)
+    with ctx.uow() as uow:
+        contest = portal.get_contest(uow=uow, contest_id=contest_id)
+    key = election_key(
+        keys=ctx.keys,
+        organisation_id=contest.organisation_id,
+        sealing_key=ctx.settings.sealing_key,
+    )
+    with ctx.uow() as uow:
+        board = build_board(uow=uow, clock=ctx.clock, key=key, contest_id=contest_id)
+    return Response(
+        board.data,
+        media_type="application/json",
+        headers={"content-disposition": f'attachment; filename="{contest_id}-board.json"'},
+    )
+
+
+@router.get("/audit/head.json", include_in_schema=False)
+def audit_head_json(request: Request) -> Response:
+    """The audit log's head hash and length."""
+    ctx = context_of(request)
+    with ctx.uow() as uow:
+        entries = portal.audit_entries(uow=uow, limit=1)
+        with uow:
+            head = audit_head(uow)
+    return JSONResponse(
+        {"head": head, "sequence": entries[0].sequence if entries else 0},
+    )
+
+
+@router.get("/audit/log.jsonl", include_in_schema=False)
+def audit_log_jsonl(request: Request) -> Response:
+    """The audit log as JSON Lines (every officer action; no ballot, no code)."""
+    ctx = context_of(request)
+    with ctx.uow() as uow:
+        lines = b"".join(export_audit_log(uow=uow))
+    return Response(lines, media_type="application/jsonl")
+
+
+@router.get("/contests/{contest_id}/check", response_class=HTMLResponse, include_in_schema=False)
+def check_page(request: Request, contest_id: str, tracking_code: str = "") -> Response:
+    """'Was my ballot counted?': look a tracking code up on the bulletin board."""
+    ctx = context_of(request)
+    with ctx.uow() as uow:
+        contest = portal.get_contest(uow=uow, contest_id=contest_id)
+    found: bool | None = None
+    closed = contest.phase in portal.CLOSED_PHASES
+    if tracking_code.strip() and closed:
+        with ctx.uow() as uow:
+            found = portal.check_tracking_code(
+                uow=uow, contest_id=contest_id, tracking_code=tracking_code
+            )
+    return render(
+        request,
+        "check.html",
+        contest=contest,
+        closed=closed,
+        tracking_code=tracking_code.strip(),
+        found=found,
+    )
+
+
+__all__ += ["result_view"]
+_ = json
