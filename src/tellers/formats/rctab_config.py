@@ -12,9 +12,10 @@ one :class:`~tellers.counting.profile.Profile`.
 Source text: RCTab ``src/main/java/network/brightspots/rcv/ContestConfig.java``
 (validation, ``getNameForCandidate``), ``TabulatorSession.java`` (``parseCastVoteRecords``:
 unrecognized candidates abort the load), ``BaseCvrReader.java``
-(``runAdditionalValidations``: a ranking above ``maxRankingsAllowed`` aborts the load) and
-``CandidateRankingsList.java`` (rankings sorted by rank; several candidates at one rank
-are an overvote; a rank with no candidate is skipped).
+(``runAdditionalValidations``: a ranking above ``maxRankingsAllowed`` aborts the load;
+``isRankingAllowed(rank, contestId)``: a Dominion contest with "max" allows its own
+``NumOfRanks``) and ``CandidateRankingsList.java`` (rankings sorted by rank; several
+candidates at one rank are an overvote; a rank with no candidate is skipped).
 
 How a CVR name becomes a mark (RCTab's rules, applied to every provider):
 
@@ -922,7 +923,7 @@ def load_rctab_contest(path: str | Path) -> RctabContest:
         The config and the merged profile.
 
     Raises:
-        ConfigError: invalid config, or a provider tellers does not read yet.
+        ConfigError: invalid config, or a provider without a reader.
         BallotFileError: a source that cannot be read; names file, row/record and field.
     """
     config = read_rctab_config(path)
@@ -942,10 +943,10 @@ def _contest(
 def load_rctab_contest_from_csv(path: str | Path, csv_path: str | Path) -> RctabContest:
     """Load an RCTab contest whose ballots come from RCTab's own converted CVR CSV.
 
-    For contests whose vendor format tellers does not read (Dominion, Hart), RCTab's
-    CSV export of the same ballots (``conversions_from_dominion_expected.csv``) stands in
-    for the config's sources: names are resolved with the config's candidates, aliases
-    and the first source's labels (e.g. Dominion's write-in code ``12``).
+    RCTab's CSV export of a contest's ballots (``conversions_from_dominion_expected.csv``)
+    stands in for the config's sources, e.g. to check a vendor reader against RCTab's own
+    reading: names are resolved with the config's candidates, aliases and the first
+    source's labels (e.g. Dominion's write-in code ``12``).
 
     Raises:
         ConfigError: invalid config.
