@@ -22,20 +22,31 @@ from enum import Enum
 from fractions import Fraction
 
 from tellers.counting.methods import METHODS
+from tellers.domain.amendment import ElectorateChange
 from tellers.domain.ballot import MOTION_OPTIONS
 from tellers.domain.electorate import ElectorateRule
 from tellers.domain.errors import NoCandidates, NotACandidate, NotReadyToOpen, WrongPhase
+from tellers.domain.gates import DenominatorSnapshot, SupportingNomination
 from tellers.domain.ids import CandidateId, ContestId, OrganisationId, PersonId
 from tellers.domain.lifecycle import Phase, Problem, check_transition, require_phase
 from tellers.domain.nomination import NominationGate, NominationRule, RegisterRow
+from tellers.domain.statute import StatutoryBallot
+from tellers.domain.trigger import TriggerState
 
 __all__ = [
+    "RON",
+    "RON_NAME",
     "Candidate",
     "Contest",
     "ContestKind",
     "MajorityBasis",
     "MotionRule",
 ]
+
+
+RON = CandidateId("ron")
+"""The key of "re-open nominations" on a ballot that offers it."""
+RON_NAME = "Re-open nominations (RON)"
 
 
 class ContestKind(Enum):
@@ -114,6 +125,24 @@ class Contest:
     rule_version: str = ""
     """The version of the contest rules in force on the day it opened."""
     version: int = 0
+    gate_snapshots: tuple[DenominatorSnapshot, ...] = ()
+    """Each gate node's pool size, taken when nominations open (staged gates)."""
+    supporting: tuple[SupportingNomination, ...] = ()
+    """Supporting nominations by affiliates (CLPs, unions), in the order made."""
+    trigger: TriggerState | None = None
+    """For a confidence vote called by letters: the sealed letters and the threshold
+    (:mod:`tellers.domain.trigger`); voting cannot open until the trigger is reached."""
+    electorate_changes: tuple[ElectorateChange, ...] = ()
+    """Eligibility rules swapped after creation (a court ruling), in order
+    (:mod:`tellers.domain.amendment`)."""
+    re_open_nominations: bool = False
+    """Whether "re-open nominations" (RON) stands as a candidate on the ballot: it is
+    added to the ballot when voting opens (so one candidate still faces a ballot), and
+    if RON wins nobody is elected and nominations re-open (NUS and students' unions'
+    rules; many union branch rules)."""
+    statute: StatutoryBallot | None = None
+    """For a statutory ballot (a union's industrial action ballot): the rule set and
+    version in force on the day it opened, and the facts the notices need."""
 
     # -- queries ---------------------------------------------------------------------
 
@@ -137,11 +166,15 @@ class Contest:
         for c in self.candidates:
             if c.id == candidate_id:
                 return c
+        if candidate_id == RON and self.re_open_nominations:
+            return Candidate(id=RON, name=RON_NAME)
         msg = f"{candidate_id} is not a candidate in {self.id}"
         raise NotACandidate(msg)
 
     def has_candidate(self, candidate_id: str) -> bool:
         """Whether someone of this id has been nominated or listed."""
+        if candidate_id == RON and self.re_open_nominations:
+            return True
         return any(c.id == candidate_id for c in self.candidates)
 
     def standing_candidates(self) -> tuple[Candidate, ...]:
@@ -188,6 +221,12 @@ class Contest:
                 add("electorate", text)
             if roll_size is not None and roll_size == 0:
                 add("empty-roll", "nobody is eligible under the electorate rule")
+            if self.trigger is not None and not self.trigger.is_reached:
+                add(
+                    "trigger-not-reached",
+                    f"{self.trigger.received} of the {self.trigger.required} letters needed "
+                    "to call the vote",
+                )
             if self.is_motion:
                 if self.motion is None:
                     add("no-motion-rule", "a motion needs a majority rule")
@@ -219,8 +258,12 @@ class Contest:
 
     def _ballot_for_voting(self) -> tuple[CandidateId, ...]:
         if self.kind is ContestKind.LEADERSHIP:
-            return self.ballot
-        return tuple(c.id for c in self.standing_candidates())
+            ballot = self.ballot
+        else:
+            ballot = tuple(c.id for c in self.standing_candidates())
+        if self.re_open_nominations and RON not in ballot:
+            ballot = (*ballot, RON)
+        return ballot
 
     # -- transitions -----------------------------------------------------------------
 
@@ -283,7 +326,9 @@ class Contest:
         if not on_ballot:
             msg = f"nominations for {self.id} closed with no qualified candidate"
             raise NoCandidates(msg)
-        unopposed = on_ballot[0] if len(on_ballot) <= self.seats else None
+        unopposed = (
+            on_ballot[0] if len(on_ballot) <= self.seats and not self.re_open_nominations else None
+        )
         return self._moved(Phase.NOMINATIONS_CLOSED, ballot=on_ballot, unopposed=unopposed)
 
     def open_voting(self, *, roll_size: int) -> Contest:

@@ -25,6 +25,7 @@ from datetime import datetime
 from enum import Enum
 from fractions import Fraction
 
+from tellers.domain.gates import GateNode
 from tellers.domain.ids import BodyId, CandidateId, ContestId, PersonId
 
 __all__ = [
@@ -70,10 +71,16 @@ class NominationRule:
     allow_self_nomination: bool = True
     closes_at: datetime | None = None
     """Nominations after this instant are refused (None: only the officer closes)."""
+    gate: GateNode | None = None
+    """A staged AND/OR gate (:mod:`tellers.domain.gates`) that replaces the single
+    threshold as the test of who reaches the ballot; ``bodies`` and ``threshold`` still
+    name the body nominations that every candidate's register row counts."""
 
     def problems(self) -> list[str]:
         """What is wrong with the rule itself."""
         out: list[str] = []
+        if self.gate is not None:
+            out.extend(self.gate.problems())
         if not self.bodies:
             out.append("no nominating bodies")
         if not 0 < self.threshold <= 1:

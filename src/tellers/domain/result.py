@@ -31,8 +31,10 @@ from tellers.counting.methods import CountParams, count
 from tellers.counting.profile import ProfileBuilder
 from tellers.counting.rounds import CountResult
 from tellers.crypto.hashing import canonical_json, format_instant
+from tellers.domain.amendment import ElectorateChange
 from tellers.domain.ballot import Ballot
-from tellers.domain.contest import Contest, MajorityBasis, MotionRule
+from tellers.domain.contest import RON, Contest, MajorityBasis, MotionRule
+from tellers.domain.gates import GateOutcome
 from tellers.domain.ids import CandidateId, ContestId
 from tellers.domain.nomination import RegisterRow
 from tellers.errors import CountError
@@ -180,6 +182,8 @@ class GateReport:
     snapshot_at: datetime
     snapshot_label: str
     register: tuple[RegisterRow, ...]
+    gates: Mapping[str, GateOutcome] = field(default_factory=dict)
+    """Each candidate's outcome at every node of a staged gate tree, by candidate id."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -211,11 +215,18 @@ class Result:
     recount: int = 0
     """0 for the first count, 1 for the first recount..."""
     details: Mapping[str, Any] = field(default_factory=dict)
+    electorate_changes: tuple[ElectorateChange, ...] = ()
+    """Changes of the electorate rule during the contest (court rulings), in order."""
 
     @property
     def turnout(self) -> Fraction:
         """Returned (spoilt included) over eligible."""
         return Fraction(self.returned, self.eligible) if self.eligible else Fraction(0)
+
+    @property
+    def reopens_nominations(self) -> bool:
+        """Whether "re-open nominations" won: nobody is elected."""
+        return RON in self.winners
 
 
 def _engine_majority(rule: MotionRule) -> str | None:
@@ -381,6 +392,7 @@ def tabulate(
         motion=motion,
         gate=gate,
         recount=recount,
+        electorate_changes=contest.electorate_changes,
     )
 
 
@@ -551,7 +563,30 @@ def declaration_json(result: Result, *, audit_head: str, declared_at: datetime) 
             "snapshot_label": g.snapshot_label,
             "register": [row.as_dict() for row in g.register],
         }
+        if g.gates:
+            out["nominations"]["gates"] = {cid: o.as_dict() for cid, o in g.gates.items()}
+    if result.electorate_changes:
+        out["electorate_changes"] = [_change_json(c) for c in result.electorate_changes]
+    if result.reopens_nominations:
+        out["reopens_nominations"] = True
     return out
+
+
+def _change_json(c: ElectorateChange) -> dict[str, Any]:
+    return {
+        "sequence": c.sequence,
+        "at": format_instant(c.at),
+        "ruling": c.ruling,
+        "previous_version": c.previous_version,
+        "new_version": c.new_version,
+        "policy": c.policy.value,
+        "added": c.added,
+        "removed": c.removed,
+        "moved": c.moved,
+        "kept": c.kept,
+        "voided": c.voided,
+        "eligible_by_section": dict(c.eligible_by_section),
+    }
 
 
 def declaration_text(result: Result, *, audit_head: str, declared_at: datetime) -> str:
@@ -567,6 +602,9 @@ def declaration_text(result: Result, *, audit_head: str, declared_at: datetime) 
         )
         for row in g.register:
             lines.append(f"  {row.name}: {row.nominations} nominations, {row.standing.value}")
+            outcome = g.gates.get(row.candidate)
+            if outcome is not None:
+                lines.extend(_gate_lines(outcome, "    "))
         lines.append("")
     if result.unopposed:
         winner = result.options[result.winners[0]]
@@ -598,8 +636,11 @@ def declaration_text(result: Result, *, audit_head: str, declared_at: datetime) 
             for r in result.count.rounds:
                 cells = ", ".join(f"{k} {format_amount(v)}" for k, v in r.tallies.items())
                 lines.append(f"  Round {r.number}: {cells}; exhausted {format_amount(r.exhausted)}")
-            elected = ", ".join(result.options[w] for w in result.winners)
-            lines.append(f"Elected: {elected}.")
+            if result.reopens_nominations:
+                lines.append("Re-open nominations wins: nobody is elected; nominations re-open.")
+            else:
+                elected = ", ".join(result.options[w] for w in result.winners)
+                lines.append(f"Elected: {elected}.")
         if len(result.sections) > 1 or result.by_channel:
             lines.append("")
             lines.append("By section:")
@@ -614,10 +655,41 @@ def declaration_text(result: Result, *, audit_head: str, declared_at: datetime) 
                     f"({percent(s.returned, s.eligible)}%); {cells}; "
                     f"by channel: {channels or 'none'}"
                 )
+    for change in result.electorate_changes:
+        lines.append("")
+        lines.append(
+            f"Electorate rule changed ({change.ruling}): {change.previous_version} -> "
+            f"{change.new_version}; added {change.added:,}, removed {change.removed:,}, "
+            f"moved {change.moved:,}, kept {change.kept:,}, credentials voided "
+            f"{change.voided:,} (policy: {change.policy.value})."
+        )
     lines.append("")
     lines.append(f"Audit log head: {audit_head}")
     lines.append(f"Declared at {format_instant(declared_at)}.")
     return "\n".join(lines) + "\n"
+
+
+def _gate_lines(outcome: GateOutcome, indent: str) -> list[str]:
+    mark = "passed" if outcome.passed else ("not reached" if not outcome.reached else "FAILED")
+    d = outcome.as_dict()
+    if "required" in d and "count" in d:
+        detail = (
+            f"{outcome.count} of {outcome.required} needed ({d['share']} of "
+            f"{outcome.denominator}, rounded {outcome.rounding.value}; size taken at "
+            f"{d['snapshot_at']}{', ' + outcome.snapshot_label if outcome.snapshot_label else ''})"
+        )
+    elif "affiliates" in d:
+        detail = (
+            f"{outcome.count} affiliates (needs {outcome.required}), {outcome.unions} unions "
+            f"(needs {outcome.min_unions}), affiliated membership {outcome.membership:,} of "
+            f"{outcome.membership_total:,} (needs {d['min_membership_share']})"
+        )
+    else:
+        detail = outcome.op.value
+    lines = [f"{indent}{outcome.name}: {mark}: {detail}"]
+    for child in outcome.children:
+        lines.extend(_gate_lines(child, indent + "  "))
+    return lines
 
 
 def result_json(result: Result) -> str:

@@ -16,7 +16,9 @@ Keys (``?`` marks optional ones)::
     candidates?     [{id, name, person?}] or [name, ...] (elections)
     nominations?    {bodies: [body id], threshold: share, snapshot_at: instant,
                      snapshot_label?, incumbent?: person id, incumbent_on_ballot?: bool,
-                     ruling?: text, allow_self_nomination?: bool, closes_at?: instant}
+                     ruling?: text, allow_self_nomination?: bool, closes_at?: instant,
+                     gate?: a staged AND/OR gate tree (:func:`tellers.domain.gates.gate_from_spec`)}
+    re_open_nominations?  bool: "re-open nominations" stands on the ballot (default false)
     electorate      {version: text, sections: [{name, kind: "member"|"seat"|
                      "affiliated supporter"|"registered supporter", joined_on_or_before?: date,
                      current_on?: date, standings?: ["good", ...], bodies?: [id],
@@ -40,6 +42,7 @@ from tellers.domain.ballot import Channel
 from tellers.domain.contest import Candidate, Contest, ContestKind, MajorityBasis, MotionRule
 from tellers.domain.electorate import ElectorateRule, FeeWindow, Section
 from tellers.domain.errors import InvalidSpec
+from tellers.domain.gates import gate_from_spec
 from tellers.domain.ids import (
     AffiliateId,
     BodyId,
@@ -253,6 +256,15 @@ def contest_from_spec(
             closes_at=_instant(n["closes_at"], "nominations.closes_at")
             if "closes_at" in n
             else None,
+            gate=gate_from_spec(
+                n["gate"],
+                key="nominations.gate",
+                parse_share=parse_share,
+                parse_instant=_instant,
+                fail=_fail,
+            )
+            if "gate" in n
+            else None,
         )
     elif kind is ContestKind.LEADERSHIP:
         problem = "a leadership contest needs a nomination rule"
@@ -275,4 +287,5 @@ def contest_from_spec(
             _instant(spec["reissue_cutoff"], "reissue_cutoff") if "reissue_cutoff" in spec else None
         ),
         rule_version=str(spec.get("rule_version", "")),
+        re_open_nominations=bool(spec.get("re_open_nominations", False)),
     )

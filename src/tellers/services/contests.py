@@ -13,7 +13,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from tellers.crypto.credentials import new_election_key
+from tellers.domain.amendment import CredentialPolicy, ElectorateChange, recompute
 from tellers.domain.contest import Candidate, Contest
+from tellers.domain.electorate import ElectorateRule
 from tellers.domain.errors import (
     AlreadyNominated,
     NominationsNotOpen,
@@ -21,22 +23,48 @@ from tellers.domain.errors import (
     NotANominator,
     SelfNominationNotAllowed,
 )
-from tellers.domain.ids import CandidateId, ContestId, OfficerId, OrganisationId, PersonId
+from tellers.domain.gates import (
+    DenominatorSnapshot,
+    GateOutcome,
+    SupportingNomination,
+    affiliate_pool_size,
+    evaluate,
+    passes_stages_before,
+    pool_closes_at,
+    stage_of_pool,
+)
+from tellers.domain.ids import (
+    AffiliateId,
+    CandidateId,
+    ContestId,
+    OfficerId,
+    OrganisationId,
+    PersonId,
+)
 from tellers.domain.lifecycle import Phase, check_transition, require_phase
 from tellers.domain.membership import MembershipKind
-from tellers.domain.nomination import Nomination, RegisterRow, nomination_register
-from tellers.domain.roll import RollEntry
+from tellers.domain.nomination import (
+    CandidateStanding,
+    Nomination,
+    RegisterRow,
+    nomination_register,
+)
+from tellers.domain.organisation import Affiliate
+from tellers.domain.roll import CredentialStatus, RollEntry
 from tellers.domain.spec import contest_from_spec
 from tellers.services.audit import record
 from tellers.services.ports import Clock, UnitOfWork
 
 __all__ = [
+    "amend_electorate",
     "amend_incumbent_rule",
     "close_nominations",
     "close_voting",
     "create_contest",
+    "gate_outcomes",
     "get_contest",
     "nominate",
+    "nominate_by_affiliate",
     "nomination_register_of",
     "open_nominations",
     "open_voting",
@@ -171,6 +199,11 @@ def open_nominations(
             snapshot_day = contest.nomination.snapshot_at.date()
             denominator = len(uow.people.seat_holders(contest.nomination.bodies, snapshot_day))
         opened = contest.open_nominations(denominator=denominator)
+        snapshots = _gate_snapshots(uow, opened)
+        if snapshots:
+            from dataclasses import replace
+
+            opened = replace(opened, gate_snapshots=snapshots)
         incumbent = opened.nomination.incumbent if opened.nomination else None
         if incumbent is not None:
             person = uow.people.get(incumbent)
@@ -192,9 +225,48 @@ def open_nominations(
             required=gate.required,
             snapshot_at=gate.snapshot_at.isoformat(),
             snapshot_label=gate.snapshot_label,
+            gate_snapshots=[
+                {
+                    "gate": snap.node,
+                    "denominator": snap.denominator,
+                    "membership": snap.membership,
+                    "at": snap.at.isoformat(),
+                    "label": snap.label,
+                }
+                for snap in opened.gate_snapshots
+            ],
         )
         uow.commit()
     return opened
+
+
+def _gate_snapshots(uow: UnitOfWork, contest: Contest) -> tuple[DenominatorSnapshot, ...]:
+    """Each leaf of the contest's gate tree sized at its named instant."""
+    rule = contest.nomination
+    if rule is None or rule.gate is None:
+        return ()
+    affiliates = uow.organisations.affiliates(contest.organisation_id)
+    out: list[DenominatorSnapshot] = []
+    for node in rule.gate.walk():
+        if not node.is_leaf:
+            continue
+        at = node.snapshot_at or rule.snapshot_at
+        label = node.snapshot_label or rule.snapshot_label
+        if node.counts_seats:
+            size = len(uow.people.seat_holders(node.bodies, at.date()))
+            out.append(DenominatorSnapshot(node=node.name, denominator=size, at=at, label=label))
+        else:
+            number, membership = affiliate_pool_size(affiliates, node.affiliate_kinds)
+            out.append(
+                DenominatorSnapshot(
+                    node=node.name,
+                    denominator=number,
+                    membership=membership,
+                    at=at,
+                    label=label,
+                )
+            )
+    return tuple(out)
 
 
 def _one_version_step(before: Contest, after: Contest) -> Contest:
@@ -231,6 +303,11 @@ def nominate(
         if rule.closes_at is not None and now > rule.closes_at:
             action = f"nominate (nominations closed at {rule.closes_at.isoformat()})"
             raise NominationsNotOpen(action, contest.phase, (Phase.NOMINATIONS_OPEN,))
+        if rule.gate is not None:
+            stage_close = pool_closes_at(rule.gate, affiliate_kind=None)
+            if stage_close is not None and now > stage_close:
+                action = f"nominate (this stage closed at {stage_close.isoformat()})"
+                raise NominationsNotOpen(action, contest.phase, (Phase.NOMINATIONS_OPEN,))
         nominator_id = PersonId(nominator)
         uow.people.get(nominator_id)
         seats = [
@@ -301,12 +378,194 @@ def withdraw(
 def _register(uow: UnitOfWork, contest: Contest) -> tuple[RegisterRow, ...]:
     assert contest.gate is not None
     assert contest.nomination is not None
+    if contest.nomination.gate is not None:
+        return _gated_register(uow, contest)
     return nomination_register(
         gate=contest.gate,
         rule=contest.nomination,
         candidates=[(c.id, c.name, c.withdrawn) for c in contest.candidates],
         nominations=uow.contests.nominations(contest.id),
     )
+
+
+def _seat_nominations(uow: UnitOfWork, contest: Contest) -> dict[str, dict[str, int]]:
+    """Nominations by seat holders, per candidate and per seat-counting gate node."""
+    rule = contest.nomination
+    assert rule is not None
+    assert rule.gate is not None
+    nominations = uow.contests.nominations(contest.id)
+    out: dict[str, dict[str, int]] = {}
+    for node in rule.gate.walk():
+        if not node.counts_seats:
+            continue
+        at = node.snapshot_at or rule.snapshot_at
+        holders = uow.people.seat_holders(node.bodies, at.date())
+        for n in nominations:
+            if n.nominator in holders:
+                per = out.setdefault(n.candidate, {})
+                per[node.name] = per.get(node.name, 0) + 1
+    return out
+
+
+def _affiliates_for(contest: Contest, uow: UnitOfWork) -> dict[str, list[Affiliate]]:
+    """The affiliates nominating each candidate (each affiliate's standing nomination)."""
+    known = {a.id: a for a in uow.organisations.affiliates(contest.organisation_id)}
+    out: dict[str, list[Affiliate]] = {}
+    for s in contest.supporting:
+        out.setdefault(s.candidate, []).append(known[s.affiliate])
+    return out
+
+
+def _outcomes(uow: UnitOfWork, contest: Contest) -> dict[str, GateOutcome]:
+    rule = contest.nomination
+    assert rule is not None
+    assert rule.gate is not None
+    snapshots = {s.node: s for s in contest.gate_snapshots}
+    seats = _seat_nominations(uow, contest)
+    supporters = _affiliates_for(contest, uow)
+    return {
+        c.id: evaluate(
+            rule.gate,
+            snapshots=snapshots,
+            seat_nominations=seats.get(c.id, {}),
+            affiliates=supporters.get(c.id, []),
+        )
+        for c in contest.candidates
+    }
+
+
+def _gated_register(uow: UnitOfWork, contest: Contest) -> tuple[RegisterRow, ...]:
+    rule = contest.nomination
+    gate = contest.gate
+    assert rule is not None
+    assert gate is not None
+    outcomes = _outcomes(uow, contest)
+    tally = Counter(n.candidate for n in uow.contests.nominations(contest.id))
+    rows: list[RegisterRow] = []
+    for c in contest.candidates:
+        passed = outcomes[c.id].passed
+        is_incumbent = rule.incumbent is not None and str(c.id) == str(rule.incumbent)
+        if c.withdrawn:
+            standing = (
+                CandidateStanding.WITHDRAWN_QUALIFIED if passed else CandidateStanding.WITHDRAWN
+            )
+        elif passed:
+            standing = CandidateStanding.QUALIFIED
+        elif is_incumbent and rule.incumbent_on_ballot:
+            standing = CandidateStanding.INCUMBENT
+        else:
+            standing = CandidateStanding.NOT_QUALIFIED
+        rows.append(
+            RegisterRow(
+                candidate=c.id,
+                name=c.name,
+                nominations=tally.get(c.id, 0),
+                required=gate.required,
+                standing=standing,
+            )
+        )
+    return tuple(rows)
+
+
+def gate_outcomes(*, uow: UnitOfWork, contest_id: str) -> dict[str, GateOutcome]:
+    """Each candidate's outcome at every node of the contest's gate tree (read-only).
+
+    Empty for a contest without a gate tree or before nominations open.
+    """
+    with uow:
+        contest = uow.contests.get(ContestId(contest_id))
+        if contest.nomination is None or contest.nomination.gate is None or contest.gate is None:
+            return {}
+        return _outcomes(uow, contest)
+
+
+def nominate_by_affiliate(
+    *,
+    uow: UnitOfWork,
+    clock: Clock,
+    officer: OfficerId,
+    contest_id: str,
+    affiliate: str,
+    candidate: str,
+) -> SupportingNomination:
+    """Record an affiliate's (a CLP's, a union's) supporting nomination of ``candidate``.
+
+    One standing nomination per affiliate; if its nominee withdraws, the affiliate may
+    nominate another candidate before the close. In a staged gate the candidate must
+    already have passed every earlier stage.
+
+    Raises:
+        NominationsNotOpen: outside the nomination phase, or after the stage closed.
+        NotANominator: the affiliate's kind is counted by no gate node.
+        AlreadyNominated: the affiliate already nominates a standing candidate.
+        NotACandidate: the candidate is not standing, or has not passed the earlier stages.
+        NotFound: no such affiliate.
+    """
+    now = clock.now()
+    with uow:
+        contest = uow.contests.get(ContestId(contest_id))
+        require_phase(contest.phase, Phase.NOMINATIONS_OPEN, action="nominate")
+        rule = contest.nomination
+        if rule is None or rule.gate is None:
+            msg = f"{contest.id} takes no supporting nominations from affiliates"
+            raise NotANominator(msg)
+        found = uow.organisations.get_affiliate(AffiliateId(affiliate))
+        if found.organisation_id != contest.organisation_id:
+            msg = f"{affiliate} is not an affiliate of {contest.organisation_id}"
+            raise NotANominator(msg)
+        if not any(found.kind in node.affiliate_kinds for node in rule.gate.walk()):
+            msg = f"{affiliate} ({found.kind.value}) is not counted by any gate of {contest.id}"
+            raise NotANominator(msg)
+        closes = pool_closes_at(rule.gate, affiliate_kind=found.kind)
+        for limit in (rule.closes_at, closes):
+            if limit is not None and now > limit:
+                action = f"nominate (nominations closed at {limit.isoformat()})"
+                raise NominationsNotOpen(action, contest.phase, (Phase.NOMINATIONS_OPEN,))
+        cid = CandidateId(candidate)
+        target = contest.candidate(cid)
+        if target.withdrawn:
+            msg = f"{target.name} has withdrawn from {contest.id}"
+            raise NotACandidate(msg)
+        withdrawn = {c.id for c in contest.candidates if c.withdrawn}
+        for earlier in contest.supporting:
+            if earlier.affiliate == found.id and earlier.candidate not in withdrawn:
+                msg = f"{affiliate} already nominates {earlier.candidate} in {contest.id}"
+                raise AlreadyNominated(msg)
+        stage = stage_of_pool(rule.gate, affiliate_kind=found.kind)
+        if stage:
+            seats = _seat_nominations(uow, contest).get(cid, {})
+            supporters = _affiliates_for(contest, uow).get(cid, [])
+            if not passes_stages_before(
+                rule.gate,
+                stage,
+                snapshots={s.node: s for s in contest.gate_snapshots},
+                seat_nominations=seats,
+                affiliates=supporters,
+            ):
+                msg = f"{target.name} has not passed the earlier stage(s) of {contest.id}"
+                raise NotACandidate(msg)
+        nomination = SupportingNomination(affiliate=found.id, candidate=cid, at=now)
+        renominated = any(s.affiliate == found.id for s in contest.supporting)
+        from dataclasses import replace
+
+        uow.contests.save(
+            replace(
+                contest, supporting=(*contest.supporting, nomination), version=contest.version + 1
+            )
+        )
+        _log(
+            uow,
+            clock,
+            officer,
+            "nominate_by_affiliate",
+            contest=contest.id,
+            affiliate=found.id,
+            kind=found.kind.value,
+            candidate=cid,
+            renominated=renominated,
+        )
+        uow.commit()
+    return nomination
 
 
 def nomination_register_of(*, uow: UnitOfWork, contest_id: str) -> tuple[RegisterRow, ...]:
@@ -434,3 +693,150 @@ def participation_list(*, uow: UnitOfWork, contest_id: str) -> tuple[PersonId, .
     """Who returned a ballot (never which): for publication where the rules require it."""
     with uow:
         return tuple(e.person_id for e in uow.roll.iter(ContestId(contest_id)) if e.voted)
+
+
+def amend_electorate(
+    *,
+    uow: UnitOfWork,
+    clock: Clock,
+    officer: OfficerId,
+    contest_id: str,
+    electorate: ElectorateRule,
+    ruling: str,
+    policy: CredentialPolicy = CredentialPolicy.VOID,
+) -> ElectorateChange:
+    """Swap the contest's electorate rule (a court ruling) and recompute the electorate.
+
+    Before voting opens the new rule simply replaces the old (the roll is not frozen
+    yet); the audit entry states how many the new rule admits in each section. While
+    voting is open the roll is recomputed: newly eligible people get an entry (they are
+    issued credentials by the next :func:`~tellers.services.credentials.issue_credentials`),
+    people the new rule refuses leave the roll and their unused credentials are handled
+    by ``policy`` (:class:`~tellers.domain.amendment.CredentialPolicy`); a ballot already
+    cast is never withdrawn. Every change is logged with the ruling.
+
+    Raises:
+        WrongPhase: voting has closed.
+        InvalidSpec: the new rule has problems (no version, no sections...).
+    """
+    from dataclasses import replace
+
+    from tellers.domain.errors import InvalidSpec
+
+    problems = electorate.problems()
+    if problems:
+        msg = f"electorate rule {electorate.version!r}: {'; '.join(problems)}"
+        raise InvalidSpec(msg)
+    now = clock.now()
+    with uow:
+        contest = uow.contests.get(ContestId(contest_id))
+        require_phase(
+            contest.phase,
+            Phase.DRAFT,
+            Phase.NOMINATIONS_OPEN,
+            Phase.NOMINATIONS_CLOSED,
+            Phase.VOTING_OPEN,
+            action="change the electorate rule",
+        )
+        kinds: Counter[str] = Counter()
+        changed_ids: dict[str, list[str]] = {}
+        voided = 0
+        sections: Counter[str] = Counter()
+        if contest.phase is Phase.VOTING_OPEN:
+            cid = contest.id
+            entries = {e.person_id: e for e in uow.roll.iter(cid)}
+            people = list(uow.people.iter_with_memberships(contest.organisation_id))
+
+            def holds(pid: PersonId) -> bool:
+                return any(
+                    c.status is not CredentialStatus.VOIDED
+                    for c in uow.credentials.for_person(cid, pid)
+                )
+
+            changes = recompute(
+                electorate,
+                entries=entries,
+                people=[(p.id, ms) for p, ms in people],
+                holds_credential=holds,
+                policy=policy,
+                ruling=ruling,
+            )
+            for change in changes:
+                uow.roll.save(change.after)
+                kinds[change.kind] += 1
+                if change.kind != "kept":
+                    changed_ids.setdefault(change.kind, []).append(change.after.person_id)
+                if change.void_credentials:
+                    for c in uow.credentials.for_person(cid, change.after.person_id):
+                        if c.status is CredentialStatus.ACTIVE:
+                            uow.credentials.save(c.voided())
+                            voided += 1
+            newcomers: list[RollEntry] = []
+            for person, memberships in people:
+                if person.id in entries:
+                    continue
+                decision = electorate.decide(person.id, memberships)
+                newcomers.append(
+                    RollEntry(
+                        contest_id=cid,
+                        person_id=person.id,
+                        section=decision.section,
+                        rule_version=decision.rule_version,
+                        reason=f"{decision.reason} [{ruling}]",
+                    )
+                )
+                if decision.section is not None:
+                    kinds["added"] += 1
+                    changed_ids.setdefault("added", []).append(person.id)
+            uow.roll.add_many(newcomers)
+            sections.update(uow.roll.eligible_by_section(cid))
+        else:
+            for person, memberships in uow.people.iter_with_memberships(contest.organisation_id):
+                decision = electorate.decide(person.id, memberships)
+                if decision.section is not None:
+                    sections[decision.section] += 1
+        change_record = ElectorateChange(
+            sequence=len(contest.electorate_changes) + 1,
+            at=now,
+            ruling=ruling,
+            previous_version=contest.electorate.version,
+            new_version=electorate.version,
+            policy=policy,
+            added=kinds["added"],
+            removed=kinds["removed"],
+            moved=kinds["moved"],
+            kept=kinds["kept"] + kinds["kept until used"],
+            voided=voided,
+            eligible_by_section={s.name: sections.get(s.name, 0) for s in electorate.sections},
+        )
+        uow.contests.save(
+            replace(
+                contest,
+                electorate=electorate,
+                electorate_changes=(*contest.electorate_changes, change_record),
+                version=contest.version + 1,
+            )
+        )
+        _log(
+            uow,
+            clock,
+            officer,
+            "amend_electorate",
+            contest=contest.id,
+            ruling=ruling,
+            previous_version=change_record.previous_version,
+            new_version=change_record.new_version,
+            phase=contest.phase.value,
+            policy=policy.value,
+            added=change_record.added,
+            removed=change_record.removed,
+            moved=change_record.moved,
+            kept=change_record.kept,
+            kept_until_used=kinds["kept until used"],
+            restored=kinds["restored"],
+            voided=voided,
+            eligible_by_section=dict(change_record.eligible_by_section),
+            people={k: sorted(v) for k, v in sorted(changed_ids.items())},
+        )
+        uow.commit()
+    return change_record

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from tellers.crypto.credentials import credential_hash, new_credential
 from tellers.crypto.random import random_hex
+from tellers.domain.amendment import KEPT_UNTIL_USED
 from tellers.domain.ballot import Channel
 from tellers.domain.errors import AlreadyVoted, NotInElectorate, ReissueClosed
 from tellers.domain.ids import ContestId, CredentialId, OfficerId, PersonId
@@ -118,6 +119,12 @@ def reissue_credential(
         if entry.voted:
             msg = f"{person_id} has already voted in {contest_id}; nothing to reissue"
             raise AlreadyVoted(msg)
+        if entry.reason.startswith(KEPT_UNTIL_USED):
+            msg = (
+                f"{person_id} was removed by a change of the electorate rule and keeps only "
+                f"the credential already issued: no reissue ({entry.reason})"
+            )
+            raise NotInElectorate(msg)
         old = uow.credentials.for_person(cid, pid)
         voided = 0
         for c in old:

@@ -66,6 +66,12 @@ def _gate(uow: UnitOfWork, contest: Contest) -> GateReport | None:
         candidates=[(c.id, c.name, c.withdrawn) for c in contest.candidates],
         nominations=uow.contests.nominations(contest.id),
     )
+    gates = {}
+    if contest.nomination.gate is not None:
+        from tellers.services.contests import _gated_register, _outcomes
+
+        register = _gated_register(uow, contest)
+        gates = _outcomes(uow, contest)
     return GateReport(
         threshold=contest.gate.threshold,
         denominator=contest.gate.denominator,
@@ -73,6 +79,7 @@ def _gate(uow: UnitOfWork, contest: Contest) -> GateReport | None:
         snapshot_at=contest.gate.snapshot_at,
         snapshot_label=contest.gate.snapshot_label,
         register=register,
+        gates=gates,
     )
 
 
