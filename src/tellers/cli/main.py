@@ -12,6 +12,7 @@ import typer
 
 from tellers import __version__
 from tellers.cli.count import count_command
+from tellers.cli.serve import serve_command
 from tellers.errors import TellersError
 
 __all__ = ["app", "main"]
@@ -26,6 +27,7 @@ app = typer.Typer(
 
 
 app.command("count")(count_command)
+app.command("serve")(serve_command)
 
 
 @app.command()

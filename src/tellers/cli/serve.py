@@ -1,0 +1,132 @@
+"""``tellers serve``: the web app (voter, officer and public pages, JSON API) on the
+configured database (SQLite ``tellers.db`` by default; ``TELLERS_DATABASE_URL``).
+
+The schema is created or upgraded first. ``--demo`` fills an empty database with the
+demonstration election (:mod:`tellers.web.demo`) and prints invitation links and the
+officers' passwords. With ``--smtp-host`` a background worker delivers the outbox
+every few seconds, with retries.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import secrets
+import threading
+import time
+
+import typer
+
+from tellers.config import load_settings
+from tellers.notify.smtp import SmtpSender, SmtpSettings
+from tellers.services import mail, portal
+from tellers.storage.memory import SystemClock
+from tellers.storage.sql import SqlUnitOfWork, connect, migrate
+from tellers.storage.sql.web import SqlWebStores
+from tellers.web.app import create_app
+from tellers.web.demo import seed_demo
+from tellers.web.deps import WebContext, WebSettings
+
+__all__ = ["build_context", "serve_command"]
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def build_context(
+    *,
+    database_url: str,
+    base_url: str,
+    secure_cookies: bool,
+    secret_key: str | None = None,
+    smtp: SmtpSettings | None = None,
+    schema: str | None = None,
+) -> WebContext:
+    """The web context on a SQL database (migrated to the newest schema)."""
+    database = connect(database_url, schema=schema)
+    migrate(database)
+    return WebContext(
+        uow_factory=lambda: SqlUnitOfWork(database),
+        stores=SqlWebStores(database),
+        clock=SystemClock(),
+        settings=WebSettings(
+            secret_key=secret_key or secrets.token_urlsafe(48),
+            base_url=base_url,
+            secure_cookies=secure_cookies,
+        ),
+        sender=SmtpSender(smtp) if smtp is not None else None,
+        serialise=database.is_sqlite and database_url.endswith(":memory:"),
+    )
+
+
+def _deliver_forever(ctx: WebContext, every: float) -> None:
+    assert ctx.sender is not None
+    while True:
+        try:
+            mail.deliver(
+                outbox=ctx.stores.outbox,
+                sender=ctx.sender,
+                clock=ctx.clock,
+                policy=ctx.settings.retry,
+            )
+        except Exception as err:  # noqa: BLE001 - the worker must outlive one bad batch
+            typer.echo(f"tellers: outbox delivery failed: {err}", err=True)
+        time.sleep(every)
+
+
+def serve_command(
+    host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on."),
+    port: int = typer.Option(8000, "--port", help="Port to listen on."),
+    demo: bool = typer.Option(False, "--demo", help="Fill an empty database with a demo."),
+    base_url: str = typer.Option("", "--base-url", help="Public URL used in e-mailed links."),
+    secure_cookies: bool | None = typer.Option(
+        None,
+        "--secure-cookies/--no-secure-cookies",
+        help="Mark cookies Secure (default: on, except when listening on loopback).",
+    ),
+    smtp_host: str = typer.Option("", "--smtp-host", help="SMTP server for the outbox."),
+    smtp_port: int = typer.Option(25, "--smtp-port"),
+    smtp_sender: str = typer.Option("returning.officer@tellers.invalid", "--smtp-sender"),
+) -> None:
+    """Serve the web pages and the JSON API (OpenAPI schema at /openapi.json)."""
+    import uvicorn
+
+    settings = load_settings()
+    url = base_url or f"http://{host}:{port}"
+    secure = secure_cookies if secure_cookies is not None else not _is_loopback(host)
+    smtp = SmtpSettings(host=smtp_host, port=smtp_port, sender=smtp_sender) if smtp_host else None
+    ctx = build_context(
+        database_url=settings.database_url,
+        base_url=url,
+        secure_cookies=secure,
+        secret_key=os.environ.get("TELLERS_SECRET_KEY"),
+        smtp=smtp,
+    )
+    if "TELLERS_SECRET_KEY" not in os.environ:
+        typer.echo("tellers: no TELLERS_SECRET_KEY set; sessions end when the server stops.")
+    if demo:
+        with ctx.uow() as uow:
+            empty = not portal.list_contests(uow=uow)
+        if empty:
+            made = seed_demo(ctx)
+            typer.echo("Demo election created. Officers (id / password):")
+            for oid, pw in made.passwords.items():
+                typer.echo(f"  {oid} / {pw}")
+            for cid, codes in made.codes.items():
+                typer.echo(f"Invitation links for {cid} (each works once):")
+                for _pid, code in codes[:5]:
+                    typer.echo(f"  {url}/vote/{cid}/start?code={code}")
+        else:
+            typer.echo("tellers: the database already has contests; --demo left it as it is.")
+    if ctx.sender is not None:
+        threading.Thread(target=_deliver_forever, args=(ctx, 5.0), daemon=True).start()
+    app = create_app(ctx)
+
+    typer.echo(f"tellers: serving on {url} (OpenAPI schema at {url}/openapi.json)")
+    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)

@@ -1,0 +1,293 @@
+"""SQL adapters of the web stores: officers, the mail outbox, ballot presentation.
+
+Three tables of their own (``web_officers``, ``web_outbox``, ``web_presentation``),
+created by the migration ``w001_web_tables`` and described here as SQLAlchemy Core
+metadata. Each method is one short transaction on the shared :class:`Database`.
+Instants are stored as ISO 8601 text in UTC, as in the lifecycle's tables, so
+SQLite and PostgreSQL hold the same values and text order is time order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    Column,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    func,
+    insert,
+    select,
+    update,
+)
+from sqlalchemy.exc import IntegrityError
+
+from tellers.domain.errors import AlreadyExists, NotFound
+from tellers.domain.ids import OfficerId
+from tellers.domain.mail import MailKind, MailStatus, OutboxMessage
+from tellers.domain.officer import Officer, OfficerRole
+from tellers.domain.presentation import BallotOrder, Presentation
+from tellers.storage.sql.engine import Database
+
+__all__ = ["SqlWebStores", "web_metadata"]
+
+web_metadata = MetaData()
+
+officers_table = Table(
+    "web_officers",
+    web_metadata,
+    Column("id", String(200), primary_key=True),
+    Column("name", Text, nullable=False),
+    Column("role", String(40), nullable=False),
+    Column("password_hash", Text, nullable=False),
+    Column("failed_logins", Integer, nullable=False, default=0),
+    Column("locked_until", String(40), nullable=True),
+)
+
+outbox_table = Table(
+    "web_outbox",
+    web_metadata,
+    Column("id", String(64), primary_key=True),
+    Column("kind", String(20), nullable=False),
+    Column("contest_id", String(200), nullable=False),
+    Column("recipient", Text, nullable=False),
+    Column("subject", Text, nullable=False),
+    Column("body", Text, nullable=False),
+    Column("created_at", String(40), nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("next_attempt_at", String(40), nullable=True),
+    Column("last_error", Text, nullable=False),
+    Column("sent_at", String(40), nullable=True),
+    Column("server_reply", Text, nullable=False),
+    Index("web_outbox_due", "status", "next_attempt_at"),
+    Index("web_outbox_contest", "contest_id"),
+)
+
+presentation_table = Table(
+    "web_presentation",
+    web_metadata,
+    Column("contest_id", String(200), primary_key=True),
+    Column("ballot_order", String(40), nullable=False),
+    Column("instructions", Text, nullable=False),
+)
+
+
+def _instant(value: datetime | None) -> str | None:
+    return None if value is None else value.astimezone(UTC).isoformat()
+
+
+def _parse(value: str | None) -> datetime | None:
+    return None if value is None else datetime.fromisoformat(value)
+
+
+class SqlOfficers:
+    """Officers in ``web_officers``."""
+
+    def __init__(self, database: Database) -> None:
+        self._db = database
+
+    def _row(self, o: Officer) -> dict[str, Any]:
+        return {
+            "id": o.id,
+            "name": o.name,
+            "role": o.role.value,
+            "password_hash": o.password_hash,
+            "failed_logins": o.failed_logins,
+            "locked_until": _instant(o.locked_until),
+        }
+
+    @staticmethod
+    def _officer(r: Any) -> Officer:
+        return Officer(
+            id=OfficerId(r.id),
+            name=r.name,
+            role=OfficerRole(r.role),
+            password_hash=r.password_hash,
+            failed_logins=r.failed_logins,
+            locked_until=_parse(r.locked_until),
+        )
+
+    def add(self, officer: Officer) -> None:
+        try:
+            with self._db.engine.begin() as conn:
+                conn.execute(insert(officers_table).values(**self._row(officer)))
+        except IntegrityError as err:
+            msg = f"officer {officer.id!r} already exists"
+            raise AlreadyExists(msg) from err
+
+    def find(self, officer_id: OfficerId) -> Officer | None:
+        with self._db.engine.connect() as conn:
+            r = conn.execute(
+                select(officers_table).where(officers_table.c.id == officer_id)
+            ).first()
+        return None if r is None else self._officer(r)
+
+    def save(self, officer: Officer) -> None:
+        with self._db.engine.begin() as conn:
+            done = conn.execute(
+                update(officers_table)
+                .where(officers_table.c.id == officer.id)
+                .values(**self._row(officer))
+            )
+            if done.rowcount != 1:
+                msg = f"no officer {officer.id!r}"
+                raise NotFound(msg)
+
+    def all(self) -> tuple[Officer, ...]:
+        with self._db.engine.connect() as conn:
+            rows = conn.execute(select(officers_table).order_by(officers_table.c.id)).all()
+        return tuple(self._officer(r) for r in rows)
+
+
+class SqlOutbox:
+    """Messages in ``web_outbox``."""
+
+    def __init__(self, database: Database) -> None:
+        self._db = database
+
+    @staticmethod
+    def _row(m: OutboxMessage) -> dict[str, Any]:
+        return {
+            "id": m.id,
+            "kind": m.kind.value,
+            "contest_id": m.contest_id,
+            "recipient": m.to,
+            "subject": m.subject,
+            "body": m.body,
+            "created_at": _instant(m.created_at),
+            "status": m.status.value,
+            "attempts": m.attempts,
+            "next_attempt_at": _instant(m.next_attempt_at),
+            "last_error": m.last_error,
+            "sent_at": _instant(m.sent_at),
+            "server_reply": m.server_reply,
+        }
+
+    @staticmethod
+    def _message(r: Any) -> OutboxMessage:
+        created = _parse(r.created_at)
+        assert created is not None
+        return OutboxMessage(
+            id=r.id,
+            kind=MailKind(r.kind),
+            contest_id=r.contest_id,
+            to=r.recipient,
+            subject=r.subject,
+            body=r.body,
+            created_at=created,
+            status=MailStatus(r.status),
+            attempts=r.attempts,
+            next_attempt_at=_parse(r.next_attempt_at),
+            last_error=r.last_error,
+            sent_at=_parse(r.sent_at),
+            server_reply=r.server_reply,
+        )
+
+    def add_many(self, messages: Iterable[OutboxMessage]) -> int:
+        rows = [self._row(m) for m in messages]
+        if not rows:
+            return 0
+        try:
+            with self._db.engine.begin() as conn:
+                conn.execute(insert(outbox_table), rows)
+        except IntegrityError as err:
+            msg = "a message id is already queued"
+            raise AlreadyExists(msg) from err
+        return len(rows)
+
+    def due(self, now: datetime, limit: int) -> tuple[OutboxMessage, ...]:
+        t = outbox_table
+        with self._db.engine.connect() as conn:
+            rows = conn.execute(
+                select(t)
+                .where(t.c.status == MailStatus.PENDING.value)
+                .where((t.c.next_attempt_at.is_(None)) | (t.c.next_attempt_at <= _instant(now)))
+                .order_by(t.c.created_at, t.c.id)
+                .limit(limit)
+            ).all()
+        return tuple(self._message(r) for r in rows)
+
+    def save(self, message: OutboxMessage) -> None:
+        with self._db.engine.begin() as conn:
+            conn.execute(
+                update(outbox_table)
+                .where(outbox_table.c.id == message.id)
+                .values(**self._row(message))
+            )
+
+    def recent(
+        self, *, contest_id: str | None = None, limit: int = 200
+    ) -> tuple[OutboxMessage, ...]:
+        t = outbox_table
+        query = select(t).order_by(t.c.created_at.desc(), t.c.id).limit(limit)
+        if contest_id is not None:
+            query = query.where(t.c.contest_id == contest_id)
+        with self._db.engine.connect() as conn:
+            rows = conn.execute(query).all()
+        return tuple(self._message(r) for r in rows)
+
+    def counts(self, *, contest_id: str | None = None) -> Mapping[str, int]:
+        t = outbox_table
+        query = select(t.c.status, func.count()).group_by(t.c.status)
+        if contest_id is not None:
+            query = query.where(t.c.contest_id == contest_id)
+        with self._db.engine.connect() as conn:
+            return {str(s): int(n) for s, n in conn.execute(query).all()}
+
+
+class SqlPresentation:
+    """Ballot-paper settings in ``web_presentation``."""
+
+    def __init__(self, database: Database) -> None:
+        self._db = database
+
+    def get(self, contest_id: str) -> Presentation | None:
+        t = presentation_table
+        with self._db.engine.connect() as conn:
+            r = conn.execute(select(t).where(t.c.contest_id == contest_id)).first()
+        if r is None:
+            return None
+        return Presentation(
+            contest_id=r.contest_id, order=BallotOrder(r.ballot_order), instructions=r.instructions
+        )
+
+    def set(self, presentation: Presentation) -> None:
+        t = presentation_table
+        values = {
+            "ballot_order": presentation.order.value,
+            "instructions": presentation.instructions,
+        }
+        with self._db.engine.begin() as conn:
+            done = conn.execute(
+                update(t).where(t.c.contest_id == presentation.contest_id).values(**values)
+            )
+            if done.rowcount == 0:
+                conn.execute(insert(t).values(contest_id=presentation.contest_id, **values))
+
+
+class SqlWebStores:
+    """The three SQL stores on one database."""
+
+    def __init__(self, database: Database) -> None:
+        self._officers = SqlOfficers(database)
+        self._outbox = SqlOutbox(database)
+        self._presentation = SqlPresentation(database)
+
+    @property
+    def officers(self) -> SqlOfficers:
+        return self._officers
+
+    @property
+    def outbox(self) -> SqlOutbox:
+        return self._outbox
+
+    @property
+    def presentation(self) -> SqlPresentation:
+        return self._presentation
