@@ -246,10 +246,10 @@ def test_a_candidate_of_another_contest_is_refused_naming_the_mark(tmp_path: Pat
 
 
 def test_a_rank_that_is_not_a_whole_number_is_refused(tmp_path: Path) -> None:
-    folder = _export(tmp_path / "e", [_session(1, [_contest([_mark(10, "1")])])])
+    folder = _export(tmp_path / "e", [_session(1, [_contest([_mark(10, 1, Rank="1")])])])
     with pytest.raises(BallotFileError) as caught:
         read_dominion_contest(folder, "1")
-    assert caught.value.field == "Rank"
+    assert caught.value.field == "Original.Cards[0].Contests[0].Marks[0].Rank"
     assert "whole number" in caught.value.problem
 
 

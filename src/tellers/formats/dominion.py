@@ -188,19 +188,20 @@ class _Reader:
             raise self.fail(location, key, f"expected a whole number, got {value!r}")
         return value
 
-    def code(self, node: Node, key: str, location: str) -> str:
+    def code(self, node: Node, key: str, location: str, *, field: str = "") -> str:
         """An id as RCTab keeps it: the JSON value written out (``toString``)."""
         value = node.get(key)
         if value is None:
-            raise self.fail(location, key, "missing")
+            raise self.fail(location, field or key, "missing")
         if isinstance(value, bool) or not isinstance(value, (int, str)):
-            raise self.fail(location, key, f"expected an id, got {value!r}")
+            raise self.fail(location, field or key, f"expected an id, got {value!r}")
         return str(value)
 
-    def flag(self, node: Node, key: str, location: str) -> bool:
+    def flag(self, node: Node, key: str, location: str, *, field: str = "") -> bool:
         value = node.get(key, False)
         if not isinstance(value, bool):
-            raise self.fail(location, key, f"expected true or false, got {value!r}")
+            problem = f"expected true or false, got {value!r}"
+            raise self.fail(location, field or key, problem)
         return value
 
     def text(self, node: Node, key: str, location: str) -> str | None:
@@ -310,13 +311,19 @@ def _rankings(
     field: str,
 ) -> list[tuple[int, str]]:
     rankings: list[tuple[int, str]] = []
-    for n, mark in enumerate(reader.objects(contest, "Marks", location, required=True)):
+    marks = contest.get("Marks")
+    if not isinstance(marks, list) or not all(isinstance(m, dict) for m in marks):
+        problem = f"expected a list of marks, got {marks!r}"
+        raise reader.fail(location, f"{field}.Marks", problem)
+    for n, mark in enumerate(marks):
         at = f"{field}.Marks[{n}]"
-        if reader.flag(mark, "IsAmbiguous", location):
+        if reader.flag(mark, "IsAmbiguous", location, field=f"{at}.IsAmbiguous"):
             continue
-        code = reader.code(mark, "CandidateId", location)
-        rank = reader.integer(mark, "Rank", location, required=True)
-        assert rank is not None
+        code = reader.code(mark, "CandidateId", location, field=f"{at}.CandidateId")
+        rank = mark.get("Rank")
+        if isinstance(rank, bool) or not isinstance(rank, int):
+            problem = f"expected a whole number, got {rank!r}"
+            raise reader.fail(location, f"{at}.Rank", problem)
         if not 1 <= rank <= _MAX_RANK:
             problem = f"expected a rank from 1 to {_MAX_RANK}, got {rank}"
             raise reader.fail(location, f"{at}.Rank", problem)
@@ -360,9 +367,9 @@ def _records(
         for card, card_field in zip(cards, card_fields, strict=True):
             contests = reader.objects(card, "Contests", location, required=True)
             for c, contest in enumerate(contests):
-                if reader.code(contest, "Id", location) != contest_id:
-                    continue
                 contest_field = f"{card_field}.Contests[{c}]"
+                if reader.code(contest, "Id", location, field=f"{contest_field}.Id") != contest_id:
+                    continue
                 conditions = contest.get("OutstackConditionIds") or []
                 if not isinstance(conditions, list):
                     problem = f"expected a list of ids, got {conditions!r}"
