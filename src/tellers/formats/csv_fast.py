@@ -110,7 +110,7 @@ class _Names:
     multiplier: np.uint64 = _MIX[0]
     slot_ids: I64 = field(default_factory=lambda: np.full(2, -1, dtype=np.int64))
     """Name index per slot, -1 for an empty slot."""
-    slot_words: U64 = field(default_factory=lambda: np.zeros((2, 1), dtype=np.uint64))
+    slot_words: tuple[U64, ...] = (np.zeros(2, dtype=np.uint64),)
     """The words of the name in each slot (zeros for an empty one), one column per word."""
 
     def name_words(self, n_words: int) -> U64:
@@ -175,13 +175,15 @@ def _pack_cells(ids: I64, line: I32, col: I32, n_lines: int, bits: int) -> U64:
     word = col // per_word
     n_words = int(word.max()) + 1
     shift = ((col - word * per_word) * bits).astype(np.uint64)
-    contrib = (ids + 1).astype(np.uint64)
+    contrib = ids.astype(np.uint64)
+    contrib += np.uint64(1)
     contrib <<= shift
     target = line.astype(np.int64)
     if n_words > 1:
         target *= n_words
         target += word
-    starts = np.flatnonzero(np.diff(target)) + 1
+    starts = np.flatnonzero(target[1:] != target[:-1])
+    starts += 1
     starts = np.concatenate([np.zeros(1, dtype=np.int64), starts])
     packed = np.zeros(n_lines * n_words, dtype=np.uint64)
     packed[target[starts]] = np.bitwise_or.reduceat(contrib, starts)
@@ -321,9 +323,12 @@ def _parse_counts(data: U8, starts: I32, lengths: I32) -> I64:
 def _lookup(words: list[U64], keys: U64, names: _Names) -> I64:
     """The name of each cell, by its exact words; -1 for a name not met yet."""
     slot = (keys * names.multiplier) >> names.shift
-    ids: I64 = names.slot_ids[slot]
-    for k, w in enumerate(words):
-        ids[names.slot_words[slot, k] != w] = -1
+    ids: I64 = np.take(names.slot_ids, slot)
+    wrong = np.take(names.slot_words[0], slot) != words[0]
+    for column, w in zip(names.slot_words[1:], words[1:], strict=True):
+        wrong |= np.take(column, slot) != w
+    if wrong.any():
+        ids[wrong] = -1
     return ids
 
 
@@ -379,8 +384,9 @@ def _rekey(names: _Names, n_words: int) -> None:
                 names.shift, names.multiplier = shift, multiplier
                 names.slot_ids = np.full(1 << bits, -1, dtype=np.int64)
                 names.slot_ids[slot] = np.arange(slot.size, dtype=np.int64)
-                names.slot_words = np.zeros((1 << bits, n_words), dtype=np.uint64)
-                names.slot_words[slot] = table
+                columns = np.zeros((n_words, 1 << bits), dtype=np.uint64)
+                columns[:, slot] = table.T
+                names.slot_words = tuple(columns)
                 return
         bits += 1
 
