@@ -19,6 +19,9 @@
      |    |    +-- InvalidBallot         marks that the contest cannot accept
      |    |    +-- WrongChannel          the section may not vote by this channel
      |    |    +-- ReissueClosed         after the reissue cut-off
+     |    +-- TriggerError
+     |    |    +-- TriggerImmune         a new trigger inside the immunity window
+     |    |    +-- NotTheChair           only the chair may see who wrote
      |    +-- NominationError
      |         +-- NotANominator         no seat in a nominating body
      |         +-- SelfNominationNotAllowed
@@ -60,6 +63,9 @@ __all__ = [
     "ReissueClosed",
     "SelfNominationNotAllowed",
     "StaleWrite",
+    "TriggerError",
+    "TriggerImmune",
+    "NotTheChair",
     "UnknownCredential",
     "VotingError",
     "WrongChannel",
@@ -170,3 +176,15 @@ class NoCandidates(NominationError):
 
 class InvalidSpec(ConfigError):
     """A contest spec that cannot be turned into a contest; names the key at fault."""
+
+
+class TriggerError(LifecycleError):
+    """A confidence trigger action the rules do not allow."""
+
+
+class TriggerImmune(TriggerError):
+    """A new trigger while the leader is immune after surviving a vote."""
+
+
+class NotTheChair(TriggerError):
+    """Someone other than the chair asked who wrote the letters."""
