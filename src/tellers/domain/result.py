@@ -674,7 +674,8 @@ def _gate_lines(outcome: GateOutcome, indent: str) -> list[str]:
     d = outcome.as_dict()
     if "required" in d and "count" in d:
         detail = (
-            f"{outcome.count} of {outcome.required} needed ({d['share']} of "
+            f"{outcome.count} of {outcome.required} needed "
+            f"({format_amount(outcome.share * 100)}% of "
             f"{outcome.denominator}, rounded {outcome.rounding.value}; size taken at "
             f"{d['snapshot_at']}{', ' + outcome.snapshot_label if outcome.snapshot_label else ''})"
         )
