@@ -350,7 +350,6 @@ def _records(
         location = f"session {n}"
         tabulator = reader.code(session, "TabulatorId", location)
         batch = reader.code(session, "BatchId", location)
-        reader.integer(session, "RecordId", location, required=True)
         record_number = reader.code(session, "RecordId", location)
         record_id = f"{tabulator}-{batch}-{record_number}"
         location = f"session {n} (record {record_id})"
