@@ -89,3 +89,18 @@ def test_unknown_options_are_refused() -> None:
         count(p, "stv-scottish", CountParams(seats=1, options={"quota": "hare"}))
     with pytest.raises(InvalidCountOptions):
         count(p, "stv-scottish", CountParams(seats=1, options={"withdrawn": ["Z"]}))
+
+
+def test_blank_rank_ends_a_paper_and_repeats_are_ignored() -> None:
+    # A's surplus papers: "A A B" (the repeat of A is skipped, so B gets it) and
+    # "A, blank, C" (the blank ends the paper, so C gets nothing from it).
+    p = Profile.from_ballots(
+        ["A", "B", "C", "D"],
+        [([0, 0, 1], 4), ([0, None, 2], 4), ([3], 3), ([2], 2), ([1], 2)],
+    )
+    result = count(p, "stv-scottish", CountParams(seats=2))
+    assert result.quota == 6
+    (surplus,) = result.rounds[0].transfers
+    # surplus 2 over 8 papers: 0.25 each; 4 papers to B, 4 non-transferable
+    assert dict(surplus.to) == {"B": Decimal("1.00000")}
+    assert surplus.exhausted == Decimal("1.00000")

@@ -65,6 +65,7 @@ __all__ = [
     "arithmetic_from_options",
     "count_wigm",
     "prepare_ballots",
+    "rows_at",
     "sort_by_vote",
     "sum_by",
     "total_of",
@@ -384,9 +385,7 @@ def prepare_ballots(profile: Profile, withdrawn: frozenset[int], *, equal_ranks:
         if withdrawn:
             ranks[np.isin(ranks, np.fromiter(withdrawn, dtype=np.int32))] = _REMOVED
         # later repeats of a candidate are ignored
-        marked = np.where(ranks >= 0, ranks, -1)
-        srt = np.sort(marked, axis=1)
-        dup_rows = np.flatnonzero(((srt[:, 1:] == srt[:, :-1]) & (srt[:, 1:] >= 0)).any(axis=1))
+        dup_rows = _rows_with_repeats(ranks, len(profile.candidates))
         for row in dup_rows.tolist():
             seen: set[int] = set()
             for r in range(depth):
@@ -420,7 +419,7 @@ def prepare_ballots(profile: Profile, withdrawn: frozenset[int], *, equal_ranks:
             for row, r in sets:
                 unknown[row, r] = False
             stop |= unknown
-        ended = np.cumsum(stop, axis=1) > 0
+        ended = np.logical_or.accumulate(stop, axis=1)
         ranks[ended] = SKIP
     ranks = np.concatenate([ranks, np.full((nrows, 1), SKIP, dtype=np.int32)], axis=1)
     equal_rows = np.flatnonzero((ranks == OVERVOTE).any(axis=1))
@@ -443,6 +442,33 @@ def prepare_ballots(profile: Profile, withdrawn: frozenset[int], *, equal_ranks:
         valid=valid,
         invalid=int(counts.sum()) - valid,
     )
+
+
+def _rows_with_repeats(ranks: npt.NDArray[np.int32], ncand: int) -> npt.NDArray[np.intp]:
+    """Rows that mark some candidate more than once."""
+    if ncand <= 63:
+        # one bit per candidate; cells below 0 (blank, overvote, struck out) map to 0
+        table = np.zeros(ncand + 4, dtype=np.uint64)
+        table[4:] = np.left_shift(np.uint64(1), np.arange(ncand, dtype=np.uint64))
+        seen = np.zeros(ranks.shape[0], dtype=np.uint64)
+        repeat = np.zeros(ranks.shape[0], dtype=bool)
+        for r in range(ranks.shape[1]):
+            bit = table[ranks[:, r] + 4]
+            repeat |= (seen & bit) != 0
+            seen |= bit
+        return np.flatnonzero(repeat)
+    marked = ranks >= 0
+    srt = np.sort(np.where(marked, ranks, -1), axis=1)
+    return np.flatnonzero(((srt[:, 1:] == srt[:, :-1]) & (srt[:, 1:] >= 0)).any(axis=1))
+
+
+def rows_at(top: npt.NDArray[np.int32], cands: Sequence[int], n: int) -> npt.NDArray[np.intp]:
+    """Indices of the rows whose current candidate (``top``, -1 for none) is in ``cands``."""
+    if len(cands) == 1:
+        return np.flatnonzero(top == cands[0])
+    wanted = np.zeros(n + 1, dtype=bool)
+    wanted[np.asarray(cands, dtype=np.int64) + 1] = True
+    return np.flatnonzero(wanted[top + 1])
 
 
 def sum_by(keys: Array, values: Array, n: int, zero: Value) -> list[Value]:
@@ -805,7 +831,7 @@ class _Wigm:
         """Move every paper now with ``sources`` to its next hopeful candidate."""
         a = self.arith
         self.ensure_stage()
-        idx = np.flatnonzero(np.isin(self.top, np.asarray(sources, dtype=np.int32)))
+        idx = rows_at(self.top, sources, self.n)
         code = np.zeros(self.n + 1, dtype=np.int8)
         for i in range(self.n):
             if self.state[i] == HOPEFUL:

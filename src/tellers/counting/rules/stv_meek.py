@@ -45,6 +45,7 @@ step-by-step record in the shape of Droop's dumps.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from fractions import Fraction
 from typing import Any
 
 import numpy as np
@@ -69,6 +70,7 @@ from tellers.counting.stv import (
     advance_rows,
     arithmetic_from_options,
     prepare_ballots,
+    rows_at,
     sort_by_vote,
     sum_by,
     total_of,
@@ -93,6 +95,16 @@ _KNOWN = frozenset(
 )
 
 
+def _brief(value: Amount) -> str:
+    """An amount for a note: exact when short, else to twelve places (exact values are in
+    ``details["keep_factors"]``)."""
+    if isinstance(value, Fraction) and value.denominator > 10**12:
+        scaled = value.numerator * 10**12 // value.denominator
+        whole, frac = divmod(scaled, 10**12)
+        return f"~{whole}.{frac:012d}"
+    return format_amount(value)
+
+
 class _Groups:
     """Profile rows grouped by what matters to Meek: the elected candidates a ballot
     passes through, in order, and the first hopeful one it reaches (or none).
@@ -114,6 +126,27 @@ class _Groups:
         self.ids: dict[tuple[int, int], int] = {}
         self.known: list[str] | None = None
         self.cache: tuple[npt.NDArray[np.int64], npt.NDArray[np.int32], Array] | None = None
+        self.sizes: dict[int, int] = {}
+        """Ballots per group key, kept up to date as rows move."""
+
+    def _keys(self, rows: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+        keys: npt.NDArray[np.int64] = self.pre[rows] * (self.n + 2) + (
+            self.stop[rows].astype(np.int64) + 1
+        )
+        return keys
+
+    def _tally(self, rows: npt.NDArray[np.int64], sign: int) -> None:
+        if not rows.size:
+            return
+        uniq, inverse = np.unique(self._keys(rows), return_inverse=True)
+        sums = np.zeros(uniq.size, dtype=np.int64)
+        np.add.at(sums, inverse, self.counts[rows])
+        for key, total in zip(uniq.tolist(), sums.tolist(), strict=True):
+            left = self.sizes.get(key, 0) + sign * total
+            if left:
+                self.sizes[key] = left
+            else:
+                self.sizes.pop(key, None)
 
     def _extend(self, rows: npt.NDArray[np.int64], cells: npt.NDArray[np.int32]) -> None:
         keys = self.pre[rows] * (self.n + 1) + cells
@@ -137,13 +170,15 @@ class _Groups:
             changed = [c for c in range(self.n) if self.known[c] == HOPEFUL and state[c] != HOPEFUL]
             if not changed:
                 return
-            rows = np.flatnonzero(np.isin(self.stop, np.asarray(changed, dtype=np.int32)))
+            rows = rows_at(self.stop, changed, self.n).astype(np.int64)
         code = np.zeros(self.n + 1, dtype=np.int8)
         for c in range(self.n):
             if state[c] == HOPEFUL:
                 code[c + 1] = 1
             elif state[c] == ELECTED:
                 code[c + 1] = 2
+        if self.known is not None:
+            self._tally(rows, -1)
         if rows.size and self.known is not None:
             elected_now = rows[code[self.stop[rows] + 1] == 2]
             if elected_now.size:
@@ -151,16 +186,16 @@ class _Groups:
         self.known = list(state)
         if rows.size:
             self.stop[rows] = advance_rows(self.ranks, self.ptr, rows, code, on_pass=self._extend)
+        self._tally(rows, +1)
         self.cache = None
 
     def groups(self, big: bool) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int32], Array]:
         """(prefix matrix padded with ``n``, stop candidate or -1, ballots per group)."""
         if self.cache is not None:
             return self.cache
-        keys = self.pre * (self.n + 2) + (self.stop.astype(np.int64) + 1)
-        uniq, inverse = np.unique(keys, return_inverse=True)
-        sizes = np.zeros(uniq.size, dtype=np.int64)
-        np.add.at(sizes, inverse, self.counts)
+        ordered = sorted(self.sizes.items())
+        uniq = np.asarray([k for k, _ in ordered], dtype=np.int64)
+        sizes = np.asarray([v for _, v in ordered], dtype=np.int64)
         pre_ids, stops = np.divmod(uniq, self.n + 2)
         width = max((len(self.prefixes[int(p)]) for p in pre_ids.tolist()), default=0)
         matrix = np.full((uniq.size, width), self.n, dtype=np.int64)
@@ -468,7 +503,7 @@ class _Meek:
         a = self.arith
         keep = {self.names[c]: a.to_amount(self.kf[c]) for c in self.elected()}
         self.keep_history.append(keep)
-        note = "keep factors: " + ", ".join(f"{k} {format_amount(v)}" for k, v in keep.items())
+        note = "keep factors: " + ", ".join(f"{k} {_brief(v)}" for k, v in keep.items())
         self.rounds.append(
             Round(
                 number=len(self.rounds) + 1,
