@@ -17,6 +17,7 @@ import pytest
 
 from tellers.domain.errors import NotReadyToOpen, NotTheChair, TriggerError, TriggerImmune
 from tellers.domain.ids import OfficerId
+from tellers.domain.statute import percent_text
 from tellers.services import (
     contests,
     credentials,
@@ -155,7 +156,7 @@ def test_s9_54_letters_of_359_call_the_vote_and_johnson_survives_211_to_148() ->
     outcome = triggers.record_confidence_result(**kw(world, CHAIR), contest_id="confidence-2022")
     assert outcome.survived
     assert outcome.needed_to_remove == 180
-    assert f"{outcome.confidence / outcome.body_size:.3f}" == "0.588"
+    assert percent_text(outcome.confidence, outcome.body_size) == "58.8"
     assert data["turnout"] == {"numerator": 359, "denominator": 359, "percent": "100.0"}
     assert outcome.held_on == date(2022, 6, 6)
     assert outcome.new_trigger_from == date(2023, 6, 6)
