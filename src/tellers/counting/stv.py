@@ -584,6 +584,20 @@ class Action:
     votes: Mapping[str, Amount]
     keep_factors: Mapping[str, Amount] | None = None
 
+    def as_mapping(self) -> dict[str, object]:
+        """Plain data (for ``CountResult.details`` and results files)."""
+        out: dict[str, object] = {
+            "round": self.round,
+            "action": self.tag,
+            "quota": self.quota,
+            "figures": dict(self.figures),
+            "states": dict(self.states),
+            "votes": dict(self.votes),
+        }
+        if self.keep_factors is not None:
+            out["keep_factors"] = dict(self.keep_factors)
+        return out
+
 
 class RoundBook:
     """Builds :class:`~tellers.counting.rounds.Round` stages as a count proceeds.
@@ -1082,7 +1096,7 @@ class _Wigm:
             tie_breaks=tuple(self.ties.records),
             seed=self.ties.seed,
             details={
-                "actions": tuple(self.actions),
+                "actions": tuple(a.as_mapping() for a in self.actions),
                 "arithmetic": a.describe(),
                 "invalid": self.prep.invalid,
                 "withdrawn": tuple(

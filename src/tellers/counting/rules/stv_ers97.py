@@ -406,7 +406,7 @@ class _Ers97:
             tie_breaks=tuple(self.ties.records),
             seed=self.ties.seed,
             details={
-                "actions": tuple(self.actions),
+                "actions": tuple(a.as_mapping() for a in self.actions),
                 "arithmetic": a.describe(),
                 "invalid": self.prep.invalid,
             },

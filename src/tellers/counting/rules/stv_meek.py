@@ -593,7 +593,7 @@ class _Meek:
             tie_breaks=tuple(self.ties.records),
             seed=self.ties.seed,
             details={
-                "actions": tuple(self.actions),
+                "actions": tuple(a.as_mapping() for a in self.actions),
                 "keep_factors": tuple(self.keep_history),
                 "arithmetic": a.describe(),
                 "variant": self.variant,
