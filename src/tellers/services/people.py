@@ -12,6 +12,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from tellers.domain.electorate import FeeWindow
 from tellers.domain.ids import (
     AffiliateId,
     BodyId,
@@ -22,10 +23,11 @@ from tellers.domain.ids import (
 )
 from tellers.domain.membership import Membership, MembershipKind, Standing
 from tellers.domain.organisation import Person
+from tellers.domain.supporters import ApplicationDecision, decide_application
 from tellers.services.audit import record
 from tellers.services.ports import Clock, UnitOfWork
 
-__all__ = ["ImportSummary", "MembershipRow", "PersonRow", "import_people"]
+__all__ = ["ImportSummary", "MembershipRow", "PersonRow", "import_people", "register_supporter"]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -133,3 +135,78 @@ def import_people(
         )
         uow.commit()
     return summary
+
+
+def register_supporter(
+    *,
+    uow: UnitOfWork,
+    clock: Clock,
+    officer: OfficerId,
+    organisation_id: str,
+    application_id: str,
+    person_id: str,
+    name: str,
+    paid_at: datetime,
+    fee_pence: int,
+    window: FeeWindow,
+    min_fee_pence: int,
+    email: str = "",
+    rule_version: str = "",
+) -> ApplicationDecision:
+    """Decide a registered-supporter application and record it (one transaction).
+
+    An accepted application adds a registered-supporter membership (and the person, if
+    new: an existing member who joined after a freeze date may also register). A
+    duplicate or a rejected application adds nothing and charges nothing. Every
+    decision is logged with the application id, the rule applied and ``rule_version``.
+
+    Raises:
+        NotFound: no such organisation.
+    """
+    org = OrganisationId(organisation_id)
+    pid = PersonId(person_id)
+    with uow:
+        uow.organisations.get(org)
+        existing = uow.people.find(pid)
+        memberships = uow.people.memberships_of(pid) if existing is not None else ()
+        decision = decide_application(
+            window=window,
+            min_fee_pence=min_fee_pence,
+            paid_at=paid_at,
+            fee_pence=fee_pence,
+            existing=memberships,
+        )
+        if decision.is_accepted:
+            if existing is None:
+                uow.people.add_many([Person(id=pid, organisation_id=org, name=name, email=email)])
+            uow.people.add_memberships(
+                [
+                    Membership(
+                        id=MembershipId(f"{person_id}/rs/{application_id}"),
+                        person_id=pid,
+                        kind=MembershipKind.REGISTERED_SUPPORTER,
+                        start=paid_at.date(),
+                        fee_paid_at=paid_at,
+                        fee_pence=fee_pence,
+                    )
+                ]
+            )
+        record(
+            uow,
+            clock=clock,
+            officer=officer,
+            action="register_supporter",
+            parameters={
+                "organisation": organisation_id,
+                "application": application_id,
+                "person": person_id,
+                "paid_at": paid_at.isoformat(),
+                "outcome": decision.outcome.value,
+                "charged_pence": decision.charged_pence,
+                "reason": decision.reason,
+                "rule": decision.rule,
+                "rule_version": rule_version,
+            },
+        )
+        uow.commit()
+    return decision
