@@ -202,7 +202,7 @@ def test_a_missing_config_file_is_a_config_error(tmp_path: Path) -> None:
         read_rctab_config(tmp_path / "absent.json")
 
 
-def test_providers_tellers_does_not_read_are_refused_by_name(tmp_path: Path) -> None:
+def test_a_hart_source_must_be_the_folder_of_a_hart_export(tmp_path: Path) -> None:
     config = _with(
         source__provider="hart",
         source__contestId="1",
@@ -210,7 +210,7 @@ def test_providers_tellers_does_not_read_are_refused_by_name(tmp_path: Path) -> 
         source__firstVoteRowIndex="",
         source__idColumnIndex="",
     )
-    with pytest.raises(ConfigError, match="provider 'hart' is not supported yet"):
+    with pytest.raises(BallotFileError, match="expected the folder of a Hart export"):
         load_rctab_contest(_write(tmp_path, config))
 
 
