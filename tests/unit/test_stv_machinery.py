@@ -79,11 +79,15 @@ def test_withdrawn_candidates_are_struck_from_equal_rankings_too() -> None:
     prep = prepare_ballots(p, wd, equal_ranks=True)
     assert prep.valid == 4
     assert prep.invalid == 4
-    rows = {tuple(r[r != SKIP].tolist()): int(n) for r, n in zip(prep.ranks, prep.counts)}
+    rows = {
+        tuple(r[r != SKIP].tolist()): int(n) for r, n in zip(prep.ranks, prep.counts, strict=True)
+    }
     assert rows == {(3, 2): 1, (0,): 1}
     assert prep.equal == ((((3,), (0, 2)), 2),)
     wigm = prepare_ballots(p, wd, equal_ranks=False)
-    rows = {tuple(r[r != SKIP].tolist()): int(n) for r, n in zip(wigm.ranks, wigm.counts)}
+    rows = {
+        tuple(r[r != SKIP].tolist()): int(n) for r, n in zip(wigm.ranks, wigm.counts, strict=True)
+    }
     assert rows == {(3, 2): 1, (0,): 1, (3,): 2}
     with pytest.raises(InvalidCountOptions):
         withdrawn_indices(p, {"withdrawn": "B"})
