@@ -270,11 +270,13 @@ async def roll_upload(request: Request, organisation_id: str) -> Response:
     ctx = context_of(request)
     upload = form.get("file")
     if not isinstance(upload, UploadFile) and not hasattr(upload, "read"):
+        await form.close()
         flash(request, "Choose a roll file to upload.", "error")
         return _see_other(f"/officer/organisations/{organisation_id}/roll")
     assert upload is not None
     assert not isinstance(upload, str)
     raw = await upload.read()
+    await form.close()
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -307,6 +309,13 @@ def _job(request: Request, job_id: str) -> dict[str, Any]:
     return job
 
 
+@router.get("/jobs/{job_id}.json")
+def job_json(request: Request, job_id: str) -> Response:
+    """An import's progress as JSON (for the progress bar's script)."""
+    require_officer(request, OfficerAction.MANAGE)
+    return JSONResponse(_job(request, job_id))
+
+
 @router.get("/jobs/{job_id}", response_class=HTMLResponse)
 def job_page(request: Request, job_id: str) -> Response:
     """An import's progress (the page refreshes itself until it is done)."""
@@ -318,13 +327,6 @@ def job_page(request: Request, job_id: str) -> Response:
         job=job,
         running=job["stage"] in ("queued", "reading", "importing"),
     )
-
-
-@router.get("/jobs/{job_id}.json")
-def job_json(request: Request, job_id: str) -> Response:
-    """An import's progress as JSON (for the progress bar's script)."""
-    require_officer(request, OfficerAction.MANAGE)
-    return JSONResponse(_job(request, job_id))
 
 
 # -- contests --------------------------------------------------------------------------
