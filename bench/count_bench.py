@@ -333,10 +333,10 @@ def _bench_report(out: str) -> dict[str, object]:
 
 
 REPEAT_UNDER = 15.0
-"""A contender whose run took less than this many seconds is run again (3 runs at most)."""
+"""A contender whose run took less than this many seconds is run again (5 runs at most)."""
 
 
-def measure(argv: list[str], budget: float, *, max_runs: int = 3) -> Run:
+def measure(argv: list[str], budget: float, *, max_runs: int = 5) -> Run:
     """Best of up to ``max_runs`` runs, repeating only while runs take < REPEAT_UNDER s."""
     best = Run()
     for _ in range(max_runs):
@@ -527,7 +527,7 @@ def main(argv: list[str] | None = None) -> int:
         "runs) at the same size; CPU = user + system seconds of the process.",
         f"A peer run longer than {args.budget:g} s is stopped and shown as '> budget'; it is "
         "then not run at larger sizes with the same number of candidates.",
-        f"Times are the best of up to 3 runs (a run is repeated only if it took under "
+        f"Times are the best of up to 5 runs (a run is repeated only if it took under "
         f"{REPEAT_UNDER:g} s); the count alone is tellers' best of 5 counts in one process.",
         f"Whole run: {time.perf_counter() - started:.0f} s; load average at the end "
         f"{os.getloadavg()[0]:.1f}.",

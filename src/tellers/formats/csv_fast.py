@@ -111,7 +111,9 @@ class _Names:
     slot_ids: I64 = field(default_factory=lambda: np.full(2, -1, dtype=np.int64))
     """Name index per slot, -1 for an empty slot."""
     slot_words: tuple[U64, ...] = (np.zeros(2, dtype=np.uint64),)
-    """The words of the name in each slot (zeros for an empty one), one column per word."""
+    """The words of the name in each slot (zeros for an empty one), one array per word."""
+    scratch: npt.NDArray[np.bool_] = field(default_factory=lambda: np.empty(0, dtype=bool))
+    """Work space for the byte masks of a block, kept between blocks."""
 
     def name_words(self, n_words: int) -> U64:
         """The words of every name, shape ``(names, n_words)``."""
@@ -165,19 +167,30 @@ class _Block:
     counts: I64
 
 
-def _pack_cells(ids: I64, line: I32, col: I32, n_lines: int, bits: int) -> U64:
+def _pack_cells(
+    ids: I64, line: I32, col: I32, n_lines: int, bits: int, line_starts: I32 | None
+) -> U64:
     """Pack each line's names into 64-bit words: symbol ``id + 1`` at ``bits * col``.
 
     A word holds ``64 // bits`` ranks; blank ranks are 0. Cells come line by line and
     rank by rank, so the cells of one word are contiguous and are or-ed together.
+    ``line_starts``, when given, is where each line's cells start (every line has one).
     """
     per_word = 64 // bits
-    word = col // per_word
-    n_words = int(word.max()) + 1
-    shift = ((col - word * per_word) * bits).astype(np.uint64)
+    n_words = int(col.max()) // per_word + 1
     contrib = ids.astype(np.uint64)
     contrib += np.uint64(1)
-    contrib <<= shift
+    if n_words == 1:
+        shift = col.astype(np.uint64)
+        shift *= np.uint64(bits)
+        contrib <<= shift
+        if line_starts is not None:
+            one: U64 = np.bitwise_or.reduceat(contrib, line_starts)
+            return one.reshape(n_lines, 1)
+        word = np.zeros(1, dtype=np.int32)
+    else:
+        word = col // per_word
+        contrib <<= ((col - word * per_word) * bits).astype(np.uint64)
     target = line.astype(np.int64)
     if n_words > 1:
         target *= n_words
@@ -230,15 +243,20 @@ def _block_cells(
     bom = line_offset == 0 and bytes(data[:3]) == b"\xef\xbb\xbf"
     if size >= 2**31 - 16 or bom:
         raise _Irregular
-    is_nl = data == _NL
-    seps = np.flatnonzero(is_nl | (data == _COMMA)).astype(np.int32)
+    scratch = names.scratch
+    if scratch.size < 2 * size:
+        scratch = names.scratch = np.empty(2 * size, dtype=bool)
+    is_nl, is_sep = scratch[:size], scratch[size : 2 * size]  # reused from block to block
+    np.equal(data, _NL, out=is_nl)
+    np.equal(data, _COMMA, out=is_sep)
+    is_sep |= is_nl
+    seps = np.flatnonzero(is_sep).astype(np.int32)
     n_cells = seps.size
     starts = np.empty(n_cells, dtype=np.int32)
     starts[0] = 0
     np.add(seps[:-1], 1, out=starts[1:])
     ends = seps
     sep_nl = is_nl[seps]
-    del is_nl
     n_cr = int(np.count_nonzero(data == _CR)) if has_cr else 0
     if n_cr:
         ends = seps.copy()
@@ -267,14 +285,17 @@ def _block_cells(
         name_cell[line_first] = False
     else:
         name_cell = lengths > 0
-    if name_cell.all():
+    every_cell_named = bool(name_cell.all())
+    if every_cell_named:  # then every line has a name, and its first cell starts it
         c_starts, c_lens, c_line, c_col = starts, lengths, line_of, col
+        line_starts: I32 | None = line_first
     else:
         idx = np.flatnonzero(name_cell)
         c_starts, c_lens, c_line, c_col = starts[idx], lengths[idx], line_of[idx], col[idx]
-    # Every line must have at least one name (blank lines are the reference's business).
-    if c_line.size == 0 or np.count_nonzero(np.diff(c_line)) != n_lines - 1:
-        raise _Irregular
+        line_starts = None
+        # Every line must have a name (blank lines are the reference's business).
+        if c_line.size == 0 or np.count_nonzero(np.diff(c_line)) != n_lines - 1:
+            raise _Irregular
     longest = int(c_lens.max())
     n_words = max(names.words, (longest + 7) // 8)
     if n_words != names.words:
@@ -291,7 +312,7 @@ def _block_cells(
         ids = _lookup(words, keys, names)
         new = ids < 0
     bits = len(names.raw).bit_length()
-    packed = _pack_cells(ids, c_line, c_col, n_lines, bits)
+    packed = _pack_cells(ids, c_line, c_col, n_lines, bits, line_starts)
     order, group_starts = _group(packed)
     first = np.minimum.reduceat(order, group_starts)
     if counts:
