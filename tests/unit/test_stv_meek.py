@@ -58,3 +58,18 @@ def test_bad_options_are_refused() -> None:
     ):
         with pytest.raises(InvalidCountOptions):
             count(P, "stv-meek", CountParams(seats=2, options=opts))
+
+
+def test_the_record_can_be_written_as_a_results_file() -> None:
+    import json
+
+    from tellers.formats.results_json import result_to_json
+
+    result = count(P, "stv-meek", CountParams(seats=2))
+    data = json.loads(json.dumps(result_to_json(result)))
+    actions = data["details"]["actions"]
+    assert actions[0]["action"] == "begin"
+    assert actions[-1]["action"] == "end"
+    assert actions[-1]["keep_factors"]["Castor"] == format(
+        result.details["keep_factors"][-1]["Castor"], "f"
+    )
