@@ -199,6 +199,9 @@ class _Ers97:
             self.winners.append(c)
             self.book.elect(c)
             self.snap("elect")
+        if chosen:
+            # the total active vote bar may now be lower (as in OpenSTV's ERS97)
+            self.deem_elected()
 
     # -- moving papers -------------------------------------------------------------------
     def move(self, idx: np.ndarray, values: np.ndarray | None) -> tuple[dict[int, int], int]:
