@@ -171,3 +171,11 @@ def test_count_matches_droop_reference_row_by_row(case: Case) -> None:
     for i, (want, got) in enumerate(zip(expected, ours, strict=False)):
         assert got == want, f"row {i} ({want[0]} {want[1]}) differs:\n want {want}\n got  {got}"
     assert len(ours) == len(expected), f"{len(ours)} rows, reference has {len(expected)}"
+
+
+def test_the_reference_cases_are_all_found() -> None:
+    rules = {c.rule for c in CASES}
+    assert rules == SUPPORTED
+    glasgow = [c for c in CASES if c.blt.parent.name == "scotland" and "2007" in c.blt.name]
+    assert len(glasgow) == 21
+    assert all(c.blt.is_file() for c in CASES)
