@@ -105,6 +105,12 @@ def test_comments_ballot_ids_and_skipped_ranks() -> None:
         ('2 1\n[frob 1]\n1 1 0\n0\n"A" "B" "T"\n', "line 2", "option", "unknown"),
         ("2 1\n1 1 2\n", "line 2", "a candidate or 0 ending the ballot", "end of file"),
         ("x 1\n", "line 1", "number of candidates", "whole number"),
+        ("2 1\n[nick a]\n0\n", "line 2", "nick", "2 distinct nicknames"),
+        ("2 1\n[tie 1]\n0\n", "line 2", "tie", "every candidate"),
+        ("2 1\n-3\n0\n", "line 2", "withdrawn", "not a candidate"),
+        ("2 1\n(a) 1 0\n(a) 2 0\n0\n", "line 3", "ballot ID", "duplicate"),
+        ('2 1\n1 1 0\n0\n"A"\n"A"\n"T"\n', "line 3", "candidate name", "repeat"),
+        ('2 1\n1 1 0\n0\n"A"\n"B"\n', "line 5", "title", "expected a title"),
     ],
 )
 def test_errors_name_the_line_and_field(text, line, field, words) -> None:
@@ -115,9 +121,14 @@ def test_errors_name_the_line_and_field(text, line, field, words) -> None:
     assert words in err.problem
 
 
-def test_missing_file_is_a_ballot_file_error(tmp_path: Path) -> None:
+def test_missing_or_undecodable_file_is_a_ballot_file_error(tmp_path: Path) -> None:
     with pytest.raises(BallotFileError, match="cannot read"):
         read_blt(tmp_path / "absent.blt")
+    bad = tmp_path / "latin1.blt"
+    bad.write_bytes(b'1 1\n1 1 0\n0\n"Z\xfcrich"\n"T"\n')
+    with pytest.raises(BallotFileError, match="UTF-8") as info:
+        read_blt(bad)
+    assert info.value.location == "line 4"
 
 
 def test_writer_round_trips(tmp_path: Path) -> None:
