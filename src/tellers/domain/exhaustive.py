@@ -1,0 +1,146 @@
+"""Exhaustive ballots of a body: repeated secret ballots, eliminating until a few remain.
+
+The Conservative Party's procedure (1922 Committee; DESIGN "Exhaustive ballot"): MPs
+vote in successive secret ballots, one mark each. In the **first** ballot every
+candidate below a floor is eliminated (30 votes in July 2022: Zahawi 25 and Hunt 18
+went out); in later ballots the **lowest** candidate is eliminated; balloting stops when
+``remain`` candidates are left (two), and those survivors go to a wider ballot of the
+members. A candidate may withdraw between ballots; if only one candidate is left (the
+others having withdrawn, as Leadsom did in July 2016), they are **declared without a
+ballot**.
+
+:func:`decide_round` decides one ballot from its tallies: who is eliminated and why,
+who continues, and whether balloting is over. It never breaks a tie for last place
+silently: a tie that decides who is eliminated is reported (``tie``) and the rules'
+remedy (a fresh ballot, or a lot) is the officer's next action.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+__all__ = ["ExhaustiveDecision", "ExhaustiveRule", "after_withdrawals", "decide_round"]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ExhaustiveRule:
+    """The rule of an exhaustive ballot (see module docstring)."""
+
+    remain: int = 2
+    """How many candidates go on to the wider ballot."""
+    first_round_floor: int | None = None
+    """Votes needed in the first ballot to continue (None: only the lowest goes)."""
+
+    def problems(self) -> list[str]:
+        """What is wrong with the rule itself."""
+        out: list[str] = []
+        if self.remain < 1:
+            out.append(f"at least one candidate must remain, not {self.remain}")
+        if self.first_round_floor is not None and self.first_round_floor < 0:
+            out.append(f"a negative floor: {self.first_round_floor}")
+        return out
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ExhaustiveDecision:
+    """What one ballot of an exhaustive ballot decided."""
+
+    round: int
+    tallies: Mapping[str, int]
+    eliminated: tuple[str, ...]
+    reason: str
+    continuing: tuple[str, ...]
+    """Candidates still in, in descending order of votes (ties by name)."""
+    finished: bool
+    """Whether balloting of the body is over (``remain`` or fewer continue)."""
+    declared: str | None = None
+    """The one candidate left, declared without a further ballot."""
+    tie: tuple[str, ...] = ()
+    """Candidates tied for elimination: nothing was eliminated; the rules' remedy applies."""
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready values."""
+        return {
+            "round": self.round,
+            "tallies": dict(self.tallies),
+            "eliminated": list(self.eliminated),
+            "reason": self.reason,
+            "continuing": list(self.continuing),
+            "finished": self.finished,
+            "declared": self.declared,
+            "tie": list(self.tie),
+        }
+
+
+def _ordered(tallies: Mapping[str, int], names: set[str]) -> tuple[str, ...]:
+    return tuple(sorted(names, key=lambda c: (-tallies.get(c, 0), c)))
+
+
+def decide_round(
+    rule: ExhaustiveRule,
+    *,
+    round_number: int,
+    tallies: Mapping[str, int],
+    withdrawn: frozenset[str] = frozenset(),
+) -> ExhaustiveDecision:
+    """Decide one ballot of an exhaustive ballot.
+
+    Args:
+        rule: the rule.
+        round_number: 1 for the first ballot.
+        tallies: votes of every candidate on this ballot's paper.
+        withdrawn: candidates who withdrew after the ballot was held (they leave too).
+
+    Raises:
+        ValueError: a negative tally or a round number below 1.
+    """
+    if round_number < 1 or any(v < 0 for v in tallies.values()):
+        msg = f"round {round_number} with tallies {dict(tallies)!r}"
+        raise ValueError(msg)
+    standing = {c for c in tallies if c not in withdrawn}
+    eliminated: list[str] = sorted(c for c in tallies if c in withdrawn)
+    reasons = [f"withdrew: {', '.join(eliminated)}"] if eliminated else []
+    tie: tuple[str, ...] = ()
+    if len(standing) > rule.remain:
+        below: list[str] = []
+        if round_number == 1 and rule.first_round_floor is not None:
+            below = sorted(c for c in standing if tallies[c] < rule.first_round_floor)
+            if len(standing) - len(below) < rule.remain:
+                below = []
+        if below:
+            eliminated += below
+            standing -= set(below)
+            reasons.append(f"below the floor of {rule.first_round_floor}: {', '.join(below)}")
+        else:
+            low = min(tallies[c] for c in standing)
+            lowest = sorted(c for c in standing if tallies[c] == low)
+            if len(lowest) == 1:
+                eliminated += lowest
+                standing -= set(lowest)
+                reasons.append(f"lowest ({low}): {lowest[0]}")
+            else:
+                tie = tuple(lowest)
+                reasons.append(f"tied for last with {low}: {', '.join(lowest)}; no elimination")
+    continuing = _ordered(tallies, standing)
+    finished = len(continuing) <= rule.remain and not tie
+    declared = continuing[0] if len(continuing) == 1 else None
+    return ExhaustiveDecision(
+        round=round_number,
+        tallies=dict(tallies),
+        eliminated=tuple(eliminated),
+        reason="; ".join(reasons) or "no elimination needed",
+        continuing=continuing,
+        finished=finished,
+        declared=declared,
+        tie=tie,
+    )
+
+
+def after_withdrawals(
+    continuing: tuple[str, ...], withdrawn: frozenset[str]
+) -> tuple[tuple[str, ...], str | None]:
+    """Who is left after withdrawals, and the candidate declared if only one is."""
+    left = tuple(c for c in continuing if c not in withdrawn)
+    return left, (left[0] if len(left) == 1 else None)
