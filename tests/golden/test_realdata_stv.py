@@ -237,3 +237,18 @@ def test_ireland_2002_official_winners(method, file, seats, quota, winners, firs
     assert {f: tallies[_named(result, f)] for f in firsts} == firsts
     if method == "stv-scottish":
         assert result.quota == quota
+
+
+GLASGOW_SEATS = [4, 4, 3, 4, 4, 4, 4, 4, 4, 4, 4, 3, 4, 4, 3, 4, 4, 3, 4, 4, 3]
+"""Seats of PrefLib 00008-00000001 .. 21, from the realdata/preflib README."""
+
+
+def test_glasgow_2007_preflib_copies_elect_the_same_councillors(glasgow_2007) -> None:
+    preflib = SHARED / "realdata" / "preflib" / "00008-glasgow"
+    for number, (stem, seats) in enumerate(zip(sorted(glasgow_2007), GLASGOW_SEATS, strict=True)):
+        profile = _read_soi(preflib / f"00008-{number + 1:08d}.soi")
+        result = count(profile, "stv-scottish", CountParams(seats=seats, seed=2007))
+        _, blt_result = glasgow_2007[stem]
+        blt_winners = {re.sub(r"\s*\([^()]*\)$", "", w) for w in blt_result.winners}
+        # the PrefLib copies keep the original double spaces inside some names
+        assert {" ".join(w.split()) for w in result.winners} == blt_winners, stem
