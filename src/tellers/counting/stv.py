@@ -22,8 +22,12 @@ The STV rules (:mod:`~tellers.counting.rules.stv_scottish`,
   by a tie-break order published in advance (``options["tie_order"]``) or else by lot
   from the published seed, each recorded as a :class:`~tellers.counting.rounds.TieBreak`.
 - **The record**: :class:`Action` rows mirroring Droop's dump (one row per begin, elect,
-  defeat, transfer, tie, end, with every candidate's state and vote), kept in
-  ``CountResult.details["actions"]``, and :class:`~tellers.counting.rounds.Round` stages.
+  unpend, defeat, transfer, tie, end, with every candidate's state and vote), kept as
+  plain mappings (:meth:`Action.as_mapping`) in ``CountResult.details["actions"]``, and
+  :class:`~tellers.counting.rounds.Round` stages: a stage opens with the tallies then
+  standing, collects the elections and exclusions decided on them and the transfer they
+  cause, and closes; ``Round.loss`` is the cumulative vote lost to truncation, so that in
+  every stage continuing + exhausted + loss = valid votes.
 """
 
 from __future__ import annotations
