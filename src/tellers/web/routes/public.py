@@ -4,6 +4,7 @@ and the downloads (results JSON, bulletin board, audit log head and export)."""
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -64,13 +65,14 @@ def result_view(data: dict[str, Any]) -> dict[str, Any]:
                     status=here,
                 )
             )
+            moved = [t for t in r.get("transfers", []) if _moves_votes(t)]
             view["transfers"].append(
                 transfers_chart(
-                    r,
+                    {**r, "transfers": moved},
                     candidates=names,
                     title=f"Round {r['number']}: where the transferred votes went",
                 )
-                if r.get("transfers")
+                if moved
                 else None
             )
         if len(count.get("rounds", [])) > 1:
@@ -80,6 +82,11 @@ def result_view(data: dict[str, Any]) -> dict[str, Any]:
         view["names"] = names
     view["options"] = options
     return view
+
+
+def _moves_votes(transfer: dict[str, Any]) -> bool:
+    amounts = [*transfer.get("to", {}).values(), transfer.get("exhausted", "0")]
+    return any(Decimal(str(a)) != 0 for a in amounts)
 
 
 @router.get("/contests/{contest_id}/results", response_class=HTMLResponse, include_in_schema=False)
