@@ -128,7 +128,7 @@ def run_election() -> Election:
     )
     online = [c for c in issued if c.paper_number is None]
     papers = [c for c in issued if c.paper_number is not None]
-    receipts = []
+    receipts: list[str] = []
     for cred, ranking in zip(online, ONLINE, strict=False):
         r = voting.cast_ballot(
             uow=uow, contest_id="sec-2024", credential=cred.code, ranking=ranking

@@ -13,6 +13,7 @@ import typer
 from tellers import __version__
 from tellers.cli.count import count_command
 from tellers.cli.serve import serve_command
+from tellers.cli.verify import audit_app, board_command, public_key_command, verify_command
 from tellers.errors import TellersError
 
 __all__ = ["app", "main"]
@@ -28,6 +29,10 @@ app = typer.Typer(
 
 app.command("count")(count_command)
 app.command("serve")(serve_command)
+app.command("verify")(verify_command)
+app.command("board")(board_command)
+app.command("public-key")(public_key_command)
+app.add_typer(audit_app, name="audit")
 
 
 @app.command()

@@ -129,6 +129,8 @@ class BoardVerification:
     findings: tuple[Finding, ...]
     winners: tuple[str, ...] = ()
     rounds_compared: int = 0
+    recount: Mapping[str, Any] | None = None
+    """The recount, in the published result's JSON form (None if it could not be made)."""
 
     @property
     def ok(self) -> bool:
@@ -214,6 +216,9 @@ def _first_difference(
                 return found
         return None
     if isinstance(published, list) and isinstance(recount, list):
+        scalars = all(not isinstance(x, list | Mapping) for x in (*published, *recount))
+        if scalars:
+            return None if published == recount else (path, published, recount)
         for i, (p, r) in enumerate(zip(published, recount, strict=False)):
             found = _first_difference(p, r, (*path, i))
             if found is not None:
@@ -424,8 +429,8 @@ def _recount(
     body: Mapping[str, Any],
     ballots: Counter[BoardBallot],
     eligible: Mapping[str, int],
-) -> tuple[tuple[str, ...], int]:
-    """Recount and compare; returns the recount's winners (names) and rounds compared."""
+) -> tuple[tuple[str, ...], int, dict[str, Any] | None]:
+    """Recount and compare; returns the winners (names), rounds compared and the recount."""
     definition = body.get("contest")
     try:
         assert isinstance(definition, Mapping)
@@ -445,7 +450,7 @@ def _recount(
                 False,
                 f"the ballots' options {board_options} are not the contest's {contest.options()}",
             )
-            return (), 0
+            return (), 0, None
         box: list[Ballot] = []
         weights: list[int] = []
         for b, n in ballots.items():
@@ -465,7 +470,7 @@ def _recount(
         result = tabulate(contest, expanded, eligible)
     except (AssertionError, KeyError, TypeError, ValueError, TellersError) as err:
         rep.add("recount", False, f"the contest could not be recounted: {err}")
-        return (), 0
+        return (), 0, None
     recount = json.loads(result_json(result))
     winners = tuple(result.options.get(w, w) for w in result.winners)
     rounds = len(recount.get("count", {}).get("rounds", [])) if "count" in recount else 0
@@ -476,20 +481,27 @@ def _recount(
             True,
             f"no result published yet; the recount elects {', '.join(winners) or 'nobody'}",
         )
-        return winners, 0
+        return winners, 0, recount
     if not isinstance(published, Mapping):
         rep.add("recount", False, "the published result is not an object")
-        return winners, 0
+        return winners, 0, recount
     compared = {k: v for k, v in published.items() if k != "nominations"}
     diff = _first_difference(compared, recount)
     if diff is not None:
         path, pub, rec = diff
-        rep.add(
-            "recount",
-            False,
-            f"the recount differs at {_human_path(path)}: published {pub!r}, recount {rec!r}",
+        detail = f"the recount differs at {_human_path(path)}: published {pub!r}, recount {rec!r}"
+        by_round = _first_difference(
+            {"rounds": compared.get("count", {}).get("rounds", [])},
+            {"rounds": recount.get("count", {}).get("rounds", [])},
         )
-        return winners, 0
+        if by_round is not None and by_round[0] != path[1:]:
+            rpath, rpub, rrec = by_round
+            detail += (
+                f"; first differing round: {_human_path(rpath)}: "
+                f"published {rpub!r}, recount {rrec!r}"
+            )
+        rep.add("recount", False, detail)
+        return winners, 0, recount
     what = f"{rounds} rounds" if rounds else "the tallies"
     outcome = (
         ("carried" if recount["motion"]["carried"] else "not carried")
@@ -501,7 +513,7 @@ def _recount(
         True,
         f"recount of {result.returned} ballots equals the published result ({what}); {outcome}",
     )
-    return winners, rounds
+    return winners, rounds, recount
 
 
 def _check_declaration(rep: _Report, body: Mapping[str, Any]) -> dict[str, Any] | None:
@@ -605,6 +617,10 @@ def _check_audit_content(
     upto = [e for e in entries if e.sequence <= limit]
     counts = _for_contest(upto, cid, "count")
     result = body.get("result")
+    if result is None and counts:
+        problems.append(
+            f"a count is logged at entry {counts[0].sequence} but the board publishes no result"
+        )
     if result is not None:
         if not counts:
             problems.append("a result is published but no count is logged")
@@ -681,8 +697,12 @@ def _check_audit_content(
             f"{len(body.get('postal', {}).get('batches', []))} on the board"
         )
     text = body.get("declaration")
+    dec = _for_contest(upto, cid, "declare")
+    if text is None and dec:
+        problems.append(
+            f"a declaration is logged at entry {dec[0].sequence} but the board publishes none"
+        )
     if isinstance(text, str) and declared is not None:
-        dec = _for_contest(upto, cid, "declare")
         digest = sha256_hex(text.encode("utf-8"))
         if not dec:
             problems.append("a declaration is published but none is logged")
@@ -756,7 +776,7 @@ def verify_board(
     eligible = _check_roll(rep, body, ballots, n_ballots)
     _check_postal(rep, body, ballots)
     _check_seed(rep, body)
-    winners, rounds = _recount(rep, body, ballots, eligible)
+    winners, rounds, recount = _recount(rep, body, ballots, eligible)
     declared = _check_declaration(rep, body)
     if audit is not None:
         try:
@@ -772,6 +792,7 @@ def verify_board(
         findings=tuple(rep.findings),
         winners=winners,
         rounds_compared=rounds,
+        recount=recount,
     )
 
 

@@ -1,0 +1,205 @@
+"""``tellers board``, ``tellers verify`` and ``tellers audit export``: publish and check.
+
+``tellers verify`` needs no database: it reads a board file (or a directory of them)
+and an audit log export, and prints one line per check and a verdict naming the first
+discrepancy. Exit codes: 0 when everything holds, 1 when a check fails (or a receipt is
+not on the board), 2 for a file that cannot be read at all (from ``tellers.cli.main``).
+
+``tellers board`` and ``tellers audit export`` read the organisation's database through
+:mod:`tellers.bootstrap`.
+"""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from tellers.domain.ids import OfficerId
+from tellers.errors import InputError
+from tellers.services.board import (
+    board_contests,
+    election_public_key,
+    export_audit_log,
+    publish_board,
+)
+from tellers.services.verification import BoardVerification, has_tracking_code, verify_board
+
+__all__ = ["audit_app", "audit_export_command", "board_command", "verify_command"]
+
+BOARD_SUFFIX = ".board"
+
+audit_app = typer.Typer(help="The audit log.", no_args_is_help=True)
+
+
+def _boards(path: Path) -> list[Path]:
+    if path.is_dir():
+        found = sorted(path.glob(f"*{BOARD_SUFFIX}"))
+        if not found:
+            msg = f"{path}: no *{BOARD_SUFFIX} files in this directory"
+            raise InputError(msg)
+        return found
+    if not path.is_file():
+        msg = f"{path}: no such file"
+        raise InputError(msg)
+    return [path]
+
+
+def _print(report: BoardVerification) -> None:
+    title = report.label + (f" (contest {report.contest_id})" if report.contest_id else "")
+    typer.echo(title)
+    for f in report.findings:
+        mark = "ok  " if f.ok else "FAIL"
+        typer.echo(f"  {mark} {f.check}: {f.detail}")
+    first = report.first_discrepancy
+    if first is None:
+        winners = ", ".join(report.winners)
+        typer.echo(
+            "VERIFIED: every check holds"
+            + (f"; elected: {winners}" if winners else "")
+            + f"; signed by {report.public_key}"
+        )
+    else:
+        typer.echo(f"NOT VERIFIED: first discrepancy: {first.check}: {first.detail}")
+        others = [f for f in report.discrepancies if f is not first]
+        for f in others:
+            typer.echo(f"  also: {f.check}: {f.detail}")
+
+
+def verify_command(
+    board: Annotated[Path, typer.Argument(help="A board file, or a directory of *.board files.")],
+    audit: Annotated[
+        Path | None, typer.Option("--audit", help="The audit log export (JSON Lines).")
+    ] = None,
+    receipt: Annotated[
+        str | None,
+        typer.Option("--receipt", help="A tracking code: is this ballot on the board?"),
+    ] = None,
+    public_key: Annotated[
+        str | None,
+        typer.Option("--public-key", help="The organisation's published key (hex) to require."),
+    ] = None,
+) -> None:
+    """Check a published board without any database: signature, recount, audit log."""
+    paths = _boards(board)
+    audit_bytes = audit.read_bytes() if audit is not None else None
+    if receipt is not None:
+        found = [p for p in paths if has_tracking_code(p.read_bytes(), receipt)]
+        if found:
+            names = ", ".join(str(p) for p in found)
+            typer.echo(f"RECEIPT FOUND: tracking code {receipt} is on the board: {names}")
+        else:
+            typer.echo(f"RECEIPT NOT FOUND: tracking code {receipt} is not on the board")
+    ok = True
+    for path in paths:
+        report = verify_board(
+            path.read_bytes(), audit=audit_bytes, public_key=public_key, label=str(path)
+        )
+        _print(report)
+        ok = ok and report.ok
+    if receipt is not None and not found:
+        ok = False
+    if not ok:
+        raise typer.Exit(1)
+
+
+def _bootstrap() -> Any:
+    try:
+        return importlib.import_module("tellers.bootstrap")
+    except ModuleNotFoundError as err:
+        msg = "no database is configured in this installation (tellers.bootstrap is missing)"
+        raise InputError(msg) from err
+
+
+def _wiring(database: str | None) -> tuple[Any, Any, Any, bytes | None]:
+    """``(uow, clock, keys, sealing_key)`` from the bootstrap module."""
+    boot = _bootstrap()
+    wiring = boot.election_key_wiring(database) if database else boot.election_key_wiring()
+    return wiring  # type: ignore[no-any-return]
+
+
+def board_command(
+    contest: Annotated[str | None, typer.Argument(help="The contest id.")] = None,
+    out: Annotated[
+        Path, typer.Option("--out", help="The board file (with --all: a directory).")
+    ] = Path("."),
+    all_contests: Annotated[
+        bool, typer.Option("--all", help="Every contest whose voting has closed.")
+    ] = False,
+    audit_out: Annotated[
+        Path | None,
+        typer.Option("--audit-out", help="Also write the audit log up to the board's head."),
+    ] = None,
+    officer: Annotated[str, typer.Option(help="Who publishes.")] = "returning-officer",
+    database: Annotated[
+        str | None, typer.Option("--database", help="Database URL (default: settings).")
+    ] = None,
+) -> None:
+    """Publish the signed bulletin board of a contest (or of all closed contests)."""
+    uow, clock, keys, sealing_key = _wiring(database)
+    if all_contests:
+        ids: list[str] = list(board_contests(uow=uow))
+        out.mkdir(parents=True, exist_ok=True)
+        targets = [(cid, out / f"{cid}{BOARD_SUFFIX}") for cid in ids]
+    elif contest is not None:
+        target = out / f"{contest}{BOARD_SUFFIX}" if out.is_dir() else out
+        targets = [(contest, target)]
+    else:
+        msg = "name a contest, or give --all"
+        raise InputError(msg)
+    head_sequences: list[int] = []
+    for cid, path in targets:
+        board = publish_board(
+            uow=uow,
+            clock=clock,
+            officer=OfficerId(officer),
+            keys=keys,
+            contest_id=cid,
+            sealing_key=sealing_key,
+        )
+        path.write_bytes(board.data)
+        head_sequences.append(_head_sequence(board.data))
+        typer.echo(
+            f"{path}: board of {cid}, {board.ballots} ballots, sha256 {board.sha256}, "
+            f"signed by {board.public_key}"
+        )
+    if audit_out is not None and head_sequences:
+        lines = export_audit_log(uow=uow, up_to=max(head_sequences))
+        audit_out.write_bytes(b"".join(lines))
+        typer.echo(f"{audit_out}: audit log up to entry {max(head_sequences)}")
+
+
+def _head_sequence(data: bytes) -> int:
+    import json
+
+    body = json.loads(data.split(b"\n", 1)[0])
+    return int(body["audit"]["head_sequence"])
+
+
+@audit_app.command("export")
+def audit_export_command(
+    out: Annotated[Path, typer.Option("--out", help="The JSON Lines file to write.")],
+    database: Annotated[
+        str | None, typer.Option("--database", help="Database URL (default: settings).")
+    ] = None,
+) -> None:
+    """Export the whole audit log as JSON Lines (one canonical entry a line)."""
+    uow, _clock, _keys, _sealing = _wiring(database)
+    data = b"".join(export_audit_log(uow=uow))
+    out.write_bytes(data)
+    entries = data.count(b"\n")
+    typer.echo(f"{out}: {entries} audit entries")
+
+
+def public_key_command(
+    organisation: Annotated[str, typer.Argument(help="The organisation id.")],
+    database: Annotated[
+        str | None, typer.Option("--database", help="Database URL (default: settings).")
+    ] = None,
+) -> None:
+    """Print the organisation's election public key (as on the declaration)."""
+    _uow, _clock, keys, _sealing = _wiring(database)
+    key = election_public_key(keys=keys, organisation_id=organisation)
+    typer.echo(key if key is not None else "no election key yet (made at the first board)")
