@@ -28,3 +28,31 @@ def test_surplus_transfer_value_and_non_transferable_difference() -> None:
     assert result.rounds[1].tallies["B"] == Decimal("2.94")
     assert result.winners == ("A", "C")
     assert result.rounds[-1].exhausted == Decimal("2.06")
+
+
+def test_equal_votes_for_the_last_place_go_by_the_first_stage_where_they_differed() -> None:
+    # 22 votes, 2 seats, quota 7.34. D (8) is elected; its surplus 0.66 is deferred
+    # (5.2.2(a): not more than C 5 - A 2) and A is excluded alone (5.2.5(b): A + C + 0.66
+    # exceeds B's 7), giving C 7, level with B. D's surplus then goes (non-transferable),
+    # the total active vote is 14.00, so 7.00 now elects (5.3.13(b)) - but there is one
+    # place for two: by 5.6.2 B, who led C at the first stage (7 to 5), is elected.
+    p = Profile.from_ballots(["A", "B", "C", "D"], [([0, 2], 2), ([2], 5), ([1], 7), ([3], 8)])
+    result = count(p, "stv-ers97", CountParams(seats=2))
+    assert result.quota == Decimal("7.34")
+    assert result.rounds[0].eliminated == ("A",)
+    assert result.rounds[1].tallies["C"] == result.rounds[1].tallies["B"] == Decimal("7.00")
+    assert result.winners == ("D", "B")
+    (tie,) = result.tie_breaks
+    assert (set(tie.tied), tie.chosen, tie.how) == ({"B", "C"}, "B", "earlier stages")
+
+
+def test_unknown_options_and_no_seats_are_refused() -> None:
+    import pytest
+
+    from tellers.errors import InvalidCountOptions
+
+    p = Profile.from_ballots(["A", "B"], [([0], 1)])
+    with pytest.raises(InvalidCountOptions):
+        count(p, "stv-ers97", CountParams(seats=1, options={"quota": "hare"}))
+    with pytest.raises(InvalidCountOptions):
+        count(p, "stv-ers97", CountParams(seats=0))

@@ -73,3 +73,19 @@ def test_the_record_can_be_written_as_a_results_file() -> None:
     assert actions[-1]["keep_factors"]["Castor"] == format(
         result.details["keep_factors"][-1]["Castor"], "f"
     )
+
+
+@pytest.mark.parametrize(
+    ("opts", "omega"),
+    [
+        ({"arithmetic": "fixed", "precision": 9}, "1/10^6"),
+        ({"arithmetic": "guarded"}, "1/10^9"),
+        ({"arithmetic": "rational"}, "1/10^10"),
+        ({"arithmetic": "rational", "omega": 7}, "1/10^7"),
+    ],
+)
+def test_droop_variant_omega_follows_the_arithmetic(opts, omega) -> None:
+    options = {"variant": "droop", "tie_order": ["Pollux", "Helen", "Castor"], **opts}
+    result = count(P, "stv-meek", CountParams(seats=2, options=options))
+    assert result.details["omega"] == omega
+    assert result.winners == ("Castor", "Helen")
