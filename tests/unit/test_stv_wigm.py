@@ -41,3 +41,16 @@ def test_bad_options_are_refused() -> None:
     for opts in ({"variant": "x"}, {"quota": "imperiali"}, {"arithmetic": "float"}, {"x": 1}):
         with pytest.raises(InvalidCountOptions):
             count(P, "stv-wigm", CountParams(seats=2, options=opts))
+
+
+def test_integer_quota_and_zero_batch_defeat() -> None:
+    # Droop's options: integer_quota is floor(10/3) + 1 = 4; defeat_batch=zero defeats
+    # every hopeful with no votes at once (here D and E, who nobody ranked).
+    p = Profile.from_ballots(["A", "B", "C", "D", "E"], [([0, 1], 7), ([2], 3)])
+    opts = {"integer_quota": True, "defeat_batch": "zero", "arithmetic": "rational"}
+    result = count(p, "stv-wigm", CountParams(seats=2, seed=5, options=opts))
+    assert result.quota == 4
+    defeated_together = [r.eliminated for r in result.rounds if len(r.eliminated) == 2]
+    assert defeated_together == [("D", "E")]
+    with pytest.raises(InvalidCountOptions):
+        count(p, "stv-wigm", CountParams(seats=2, options={"defeat_batch": "all"}))
