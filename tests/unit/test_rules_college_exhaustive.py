@@ -149,8 +149,18 @@ def test_2016_withdrawals_leave_may_declared_without_a_members_ballot() -> None:
     second = decide_round(rule, round_number=2, tallies={"May": 199, "Leadsom": 84, "Gove": 46})
     assert second.eliminated == ("Gove",)
     assert second.finished
+    assert second.declared is None
     left, declared = after_withdrawals(second.continuing, frozenset({"Leadsom"}))
     assert (left, declared) == (("May",), "May")
+    # The same, decided in one step: the ballot eliminates Gove, then Leadsom withdraws.
+    at_once = decide_round(
+        rule,
+        round_number=2,
+        tallies={"May": 199, "Leadsom": 84, "Gove": 46},
+        withdrawn=frozenset({"Leadsom"}),
+    )
+    assert at_once.eliminated == ("Gove", "Leadsom")
+    assert at_once.declared == "May"
 
 
 def test_a_tie_for_last_place_eliminates_nobody_and_is_reported() -> None:

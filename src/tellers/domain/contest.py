@@ -24,8 +24,10 @@ from fractions import Fraction
 from tellers.counting.methods import METHODS
 from tellers.domain.amendment import ElectorateChange
 from tellers.domain.ballot import MOTION_OPTIONS
+from tellers.domain.college import CollegeRule
 from tellers.domain.electorate import ElectorateRule
 from tellers.domain.errors import NoCandidates, NotACandidate, NotReadyToOpen, WrongPhase
+from tellers.domain.exhaustive import ExhaustiveRule
 from tellers.domain.gates import DenominatorSnapshot, SupportingNomination
 from tellers.domain.ids import CandidateId, ContestId, OrganisationId, PersonId
 from tellers.domain.lifecycle import Phase, Problem, check_transition, require_phase
@@ -140,6 +142,14 @@ class Contest:
     added to the ballot when voting opens (so one candidate still faces a ballot), and
     if RON wins nobody is elected and nominations re-open (NUS and students' unions'
     rules; many union branch rules)."""
+    exhaustive: ExhaustiveRule | None = None
+    """For one ballot of an exhaustive ballot of a body (:mod:`tellers.domain.exhaustive`):
+    the rule that decides, after the count, who goes on to the next ballot."""
+    exhaustive_round: int = 0
+    """Which ballot of the exhaustive ballot this contest is (1 for the first)."""
+    college: CollegeRule | None = None
+    """Weighted sections (an electoral college, :mod:`tellers.domain.college`): the
+    winner is decided by the sections' shares combined by weight, not by pooled votes."""
     statute: StatutoryBallot | None = None
     """For a statutory ballot (a union's industrial action ballot): the rule set and
     version in force on the day it opened, and the facts the notices need."""

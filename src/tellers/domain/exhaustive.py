@@ -91,7 +91,8 @@ def decide_round(
         rule: the rule.
         round_number: 1 for the first ballot.
         tallies: votes of every candidate on this ballot's paper.
-        withdrawn: candidates who withdrew after the ballot was held (they leave too).
+        withdrawn: candidates who withdrew after this ballot's result; the ballot's
+            elimination is decided first, then they leave too.
 
     Raises:
         ValueError: a negative tally or a round number below 1.
@@ -99,9 +100,9 @@ def decide_round(
     if round_number < 1 or any(v < 0 for v in tallies.values()):
         msg = f"round {round_number} with tallies {dict(tallies)!r}"
         raise ValueError(msg)
-    standing = {c for c in tallies if c not in withdrawn}
-    eliminated: list[str] = sorted(c for c in tallies if c in withdrawn)
-    reasons = [f"withdrew: {', '.join(eliminated)}"] if eliminated else []
+    standing = set(tallies)
+    eliminated: list[str] = []
+    reasons: list[str] = []
     tie: tuple[str, ...] = ()
     if len(standing) > rule.remain:
         below: list[str] = []
@@ -123,8 +124,13 @@ def decide_round(
             else:
                 tie = tuple(lowest)
                 reasons.append(f"tied for last with {low}: {', '.join(lowest)}; no elimination")
+    gone = sorted(c for c in standing if c in withdrawn)
+    if gone:
+        eliminated += gone
+        standing -= set(gone)
+        reasons.append(f"withdrew after the ballot: {', '.join(gone)}")
     continuing = _ordered(tallies, standing)
-    finished = len(continuing) <= rule.remain and not tie
+    finished = len(continuing) <= rule.remain and (not tie or len(continuing) <= 1)
     declared = continuing[0] if len(continuing) == 1 else None
     return ExhaustiveDecision(
         round=round_number,

@@ -33,6 +33,7 @@ from tellers.counting.rounds import CountResult
 from tellers.crypto.hashing import canonical_json, format_instant
 from tellers.domain.amendment import ElectorateChange
 from tellers.domain.ballot import Ballot
+from tellers.domain.college import count_college
 from tellers.domain.contest import RON, Contest, MajorityBasis, MotionRule
 from tellers.domain.gates import GateOutcome
 from tellers.domain.ids import CandidateId, ContestId
@@ -291,6 +292,8 @@ def tabulate(
     rankings: Counter[tuple[str, ...]] = Counter()
     per_section: dict[str, dict[str, Counter[str]]] = {}
     spoilt_by_reason: Counter[str] = Counter()
+    college_rankings: dict[str, dict[tuple[str, ...], int]] = {}
+    details: dict[str, Any] = {}
     for b in ballots:
         acc = per_section.get(b.section)
         if acc is None:
@@ -309,6 +312,9 @@ def tabulate(
             acc["kind"]["valid"] += 1
             acc["tallies"][b.ranking[0]] += 1
             rankings[b.ranking] += 1
+            if contest.college is not None:
+                per = college_rankings.setdefault(b.section, {})
+                per[b.ranking] = per.get(b.ranking, 0) + 1
 
     sections: list[SectionReport] = []
     names: list[str] = [sec.name for sec in contest.electorate.sections]
@@ -360,6 +366,17 @@ def tabulate(
                 f"{result_count.details.get('carried')} v {motion.carried}"
             )
             raise CountError(msg)
+    elif contest.college is not None:
+        college = count_college(
+            contest.college,
+            {
+                s.name: sorted(college_rankings.get(s.name, {}).items())
+                for s in contest.college.sections
+            },
+            list(options),
+        )
+        details["college"] = college.as_dict()
+        winners = (CandidateId(college.winner),) if college.winner is not None else ()
     else:
         builder = ProfileBuilder([options[k] for k in options])
         index = {k: i for i, k in enumerate(options)}
@@ -393,6 +410,7 @@ def tabulate(
         gate=gate,
         recount=recount,
         electorate_changes=contest.electorate_changes,
+        details=details,
     )
 
 
@@ -565,6 +583,8 @@ def declaration_json(result: Result, *, audit_head: str, declared_at: datetime) 
         }
         if g.gates:
             out["nominations"]["gates"] = {cid: o.as_dict() for cid, o in g.gates.items()}
+    if "college" in result.details:
+        out["college"] = result.details["college"]
     if result.electorate_changes:
         out["electorate_changes"] = [_change_json(c) for c in result.electorate_changes]
     if result.reopens_nominations:
@@ -632,6 +652,16 @@ def declaration_text(result: Result, *, audit_head: str, declared_at: datetime) 
                     f"{percent(c.numerator, c.denominator)}%, needs {comparison} "
                     f"{percent(c.required.numerator, c.required.denominator)}%: {mark}"
                 )
+        college = result.details.get("college")
+        if college is not None:
+            for r in college["rounds"]:
+                cells = ", ".join(
+                    f"{result.options.get(k, k)} {v['percent']}% ({v['fraction']})"
+                    for k, v in r["combined"].items()
+                )
+                lines.append(f"  Round {r['number']} (weighted sections): {cells}")
+            if result.winners:
+                lines.append(f"Elected: {result.options[result.winners[0]]}.")
         if result.count is not None and result.motion is None:
             for r in result.count.rounds:
                 cells = ", ".join(f"{k} {format_amount(v)}" for k, v in r.tallies.items())

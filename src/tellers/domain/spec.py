@@ -19,6 +19,10 @@ Keys (``?`` marks optional ones)::
                      ruling?: text, allow_self_nomination?: bool, closes_at?: instant,
                      gate?: a staged AND/OR gate tree (:func:`tellers.domain.gates.gate_from_spec`)}
     re_open_nominations?  bool: "re-open nominations" stands on the ballot (default false)
+    exhaustive?     {remain?: int (2), first_round_floor?: int}: one ballot of an exhaustive
+                     ballot of a body (the first; later ones are made by the service)
+    college?        {mode?: "combined elimination"|"first preferences", sections: [{name,
+                     weight: share}]}: weighted sections, named as the electorate's
     electorate      {version: text, sections: [{name, kind: "member"|"seat"|
                      "affiliated supporter"|"registered supporter", joined_on_or_before?: date,
                      current_on?: date, standings?: ["good", ...], bodies?: [id],
@@ -39,9 +43,11 @@ from fractions import Fraction
 from typing import Any
 
 from tellers.domain.ballot import Channel
+from tellers.domain.college import CollegeMode, CollegeRule, CollegeSection
 from tellers.domain.contest import Candidate, Contest, ContestKind, MajorityBasis, MotionRule
 from tellers.domain.electorate import ElectorateRule, FeeWindow, Section
 from tellers.domain.errors import InvalidSpec
+from tellers.domain.exhaustive import ExhaustiveRule
 from tellers.domain.gates import gate_from_spec
 from tellers.domain.ids import (
     AffiliateId,
@@ -288,4 +294,45 @@ def contest_from_spec(
         ),
         rule_version=str(spec.get("rule_version", "")),
         re_open_nominations=bool(spec.get("re_open_nominations", False)),
+        exhaustive=_exhaustive(spec["exhaustive"]) if "exhaustive" in spec else None,
+        exhaustive_round=1 if "exhaustive" in spec else 0,
+        college=_college(spec["college"]) if "college" in spec else None,
     )
+
+
+def _exhaustive(raw: object) -> ExhaustiveRule:
+    m = _mapping(raw, "exhaustive")
+    floor = m.get("first_round_floor")
+    rule = ExhaustiveRule(
+        remain=_int(m.get("remain", 2), "exhaustive.remain"),
+        first_round_floor=_int(floor, "exhaustive.first_round_floor")
+        if floor is not None
+        else None,
+    )
+    problems = rule.problems()
+    if problems:
+        where = "exhaustive"
+        raise _fail(where, "; ".join(problems))
+    return rule
+
+
+def _college(raw: object) -> CollegeRule:
+    m = _mapping(raw, "college")
+    sections = tuple(
+        CollegeSection(
+            name=str(_mapping(s, f"college.sections[{i}]").get("name", "")),
+            weight=parse_share(
+                _mapping(s, f"college.sections[{i}]").get("weight"), f"college.sections[{i}].weight"
+            ),
+        )
+        for i, s in enumerate(_list(m.get("sections", []), "college.sections"))
+    )
+    rule = CollegeRule(
+        sections=sections,
+        mode=_enum(CollegeMode, m.get("mode", "combined elimination"), "college.mode"),
+    )
+    problems = rule.problems()
+    if problems:
+        where = "college"
+        raise _fail(where, "; ".join(problems))
+    return rule

@@ -23,6 +23,7 @@ from tellers.domain.errors import (
     NotANominator,
     SelfNominationNotAllowed,
 )
+from tellers.domain.exhaustive import ExhaustiveDecision, decide_round
 from tellers.domain.gates import (
     DenominatorSnapshot,
     GateOutcome,
@@ -64,6 +65,7 @@ __all__ = [
     "gate_outcomes",
     "get_contest",
     "nominate",
+    "next_exhaustive_round",
     "nominate_by_affiliate",
     "nomination_register_of",
     "open_nominations",
@@ -840,3 +842,87 @@ def amend_electorate(
         )
         uow.commit()
     return change_record
+
+
+def next_exhaustive_round(
+    *,
+    uow: UnitOfWork,
+    clock: Clock,
+    officer: OfficerId,
+    contest_id: str,
+    next_contest_id: str,
+    withdrawn: tuple[str, ...] = (),
+) -> ExhaustiveDecision:
+    """Decide a counted ballot of an exhaustive ballot and set up the next one.
+
+    The ballot's first-preference tallies decide who is eliminated
+    (:func:`tellers.domain.exhaustive.decide_round`); candidates in ``withdrawn`` leave
+    after the result. If more than the rule's ``remain`` continue, a new draft contest
+    ``next_contest_id`` is created for the next ballot, with the same electorate and the
+    continuing candidates; otherwise balloting of the body is over: the survivors go to
+    the wider ballot, or the one candidate left is declared without one. Every decision
+    is logged with the tallies.
+
+    Raises:
+        WrongPhase: the ballot has not been counted.
+        NotFound: the contest is not part of an exhaustive ballot, or was not counted.
+    """
+    import json
+    from dataclasses import replace
+
+    from tellers.domain.errors import NotFound
+
+    with uow:
+        contest = uow.contests.get(ContestId(contest_id))
+        require_phase(contest.phase, Phase.COUNTED, Phase.DECLARED, action="decide the round")
+        rule = contest.exhaustive
+        if rule is None:
+            msg = f"{contest.id} is not a ballot of an exhaustive ballot"
+            raise NotFound(msg)
+        counts = uow.results.counts(contest.id)
+        if not counts:
+            msg = f"{contest.id} has not been counted"
+            raise NotFound(msg)
+        data = json.loads(counts[0][1])
+        tallies = {k: int(v["votes"]) for k, v in data["tallies"].items()}
+        decision = decide_round(
+            rule,
+            round_number=contest.exhaustive_round or 1,
+            tallies=tallies,
+            withdrawn=frozenset(withdrawn),
+        )
+        created = None
+        if not decision.finished:
+            keep = set(decision.continuing)
+            created = replace(
+                contest,
+                id=ContestId(next_contest_id),
+                phase=Phase.DRAFT,
+                version=0,
+                candidates=tuple(c for c in contest.candidates if c.id in keep),
+                ballot=(),
+                unopposed=None,
+                gate=None,
+                exhaustive_round=(contest.exhaustive_round or 1) + 1,
+                title=f"{contest.title} (ballot {(contest.exhaustive_round or 1) + 1})",
+                electorate_changes=(),
+            )
+            uow.contests.add(created)
+        _log(
+            uow,
+            clock,
+            officer,
+            "exhaustive_round",
+            contest=contest.id,
+            round=decision.round,
+            tallies=dict(decision.tallies),
+            eliminated=list(decision.eliminated),
+            reason=decision.reason,
+            continuing=list(decision.continuing),
+            finished=decision.finished,
+            declared_without_ballot=decision.declared,
+            tie=list(decision.tie),
+            next_contest=None if created is None else created.id,
+        )
+        uow.commit()
+    return decision
