@@ -23,6 +23,7 @@ from tellers.services.board import (
     publish_board,
 )
 from tellers.services.people import MembershipRow, PersonRow
+from tellers.services.ports import UnitOfWork
 from tellers.storage.memory import FixedClock, MemoryUnitOfWork
 
 RO = OfficerId("returning-officer")
@@ -107,11 +108,8 @@ def _people() -> list[PersonRow]:
     return rows
 
 
-def run_election() -> Election:
-    """Run the whole election through the services and publish both boards."""
-    uow = MemoryUnitOfWork()
-    clock = FixedClock(datetime(2024, 6, 1, 9, 0, tzinfo=UTC))
-    keys = MemoryElectionKeys()
+def run_lifecycle(uow: UnitOfWork, clock: FixedClock) -> list[str]:
+    """Run both contests from creation to declaration; returns the election's receipts."""
     organisations.create_organisation(
         uow=uow, clock=clock, officer=RO, organisation_id="branch", name="A branch"
     )
@@ -171,6 +169,15 @@ def run_election() -> Election:
     for cid in ("sec-2024", "rule-7"):
         results.count(uow=uow, clock=clock, officer=RO, contest_id=cid)
         results.declare(uow=uow, clock=clock, officer=RO, contest_id=cid)
+    return receipts
+
+
+def run_election() -> Election:
+    """Run the whole election in memory and publish both boards."""
+    uow = MemoryUnitOfWork()
+    clock = FixedClock(datetime(2024, 6, 1, 9, 0, tzinfo=UTC))
+    keys = MemoryElectionKeys()
+    receipts = run_lifecycle(uow, clock)
     clock.advance(timedelta(minutes=5))
     board = publish_board(uow=uow, clock=clock, officer=RO, keys=keys, contest_id="sec-2024")
     motion_board = publish_board(uow=uow, clock=clock, officer=RO, keys=keys, contest_id="rule-7")

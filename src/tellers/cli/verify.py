@@ -6,18 +6,23 @@ discrepancy. Exit codes: 0 when everything holds, 1 when a check fails (or a rec
 not on the board), 2 for a file that cannot be read at all (from ``tellers.cli.main``).
 
 ``tellers board`` and ``tellers audit export`` read the organisation's database through
-:mod:`tellers.bootstrap`.
+:mod:`tellers.bootstrap`. The election key is sealed with ``TELLERS_SEALING_KEY`` (64
+hex digits) when it is set.
 """
 
 from __future__ import annotations
 
 import importlib
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
-from tellers.domain.ids import OfficerId
+from tellers.crypto.signing import SEALING_KEY_BYTES
+from tellers.domain.ids import OrganisationId
 from tellers.errors import InputError
 from tellers.services.board import (
     board_contests,
@@ -27,7 +32,14 @@ from tellers.services.board import (
 )
 from tellers.services.verification import BoardVerification, has_tracking_code, verify_board
 
-__all__ = ["audit_app", "audit_export_command", "board_command", "verify_command"]
+__all__ = [
+    "SqlElectionKeys",
+    "audit_app",
+    "audit_export_command",
+    "board_command",
+    "public_key_command",
+    "verify_command",
+]
 
 BOARD_SUFFIX = ".board"
 
@@ -105,19 +117,74 @@ def verify_command(
         raise typer.Exit(1)
 
 
-def _bootstrap() -> Any:
+SEALING_KEY_ENV = "TELLERS_SEALING_KEY"
+"""64 hex digits: the key that seals the election keys in the store (none: unsealed)."""
+
+
+def _sealing_key() -> bytes | None:
+    raw = os.environ.get(SEALING_KEY_ENV, "").strip()
+    if not raw:
+        return None
     try:
-        return importlib.import_module("tellers.bootstrap")
-    except ModuleNotFoundError as err:
-        msg = "no database is configured in this installation (tellers.bootstrap is missing)"
+        key = bytes.fromhex(raw)
+    except ValueError as err:
+        msg = f"{SEALING_KEY_ENV} must be 64 hex digits"
         raise InputError(msg) from err
+    if len(key) != SEALING_KEY_BYTES:
+        msg = f"{SEALING_KEY_ENV} must be 64 hex digits (32 bytes), got {len(key)} bytes"
+        raise InputError(msg)
+    return key
 
 
-def _wiring(database: str | None) -> tuple[Any, Any, Any, bytes | None]:
-    """``(uow, clock, keys, sealing_key)`` from the bootstrap module."""
-    boot = _bootstrap()
-    wiring = boot.election_key_wiring(database) if database else boot.election_key_wiring()
-    return wiring  # type: ignore[no-any-return]
+class SqlElectionKeys:
+    """The election keys in the organisation's database: one small table of their own.
+
+    ``election_keys(organisation_id primary key, stored text)`` holds each
+    organisation's key in sealed form (:mod:`tellers.crypto.signing`). The table is made
+    here on first use, apart from the lifecycle's migrations, until the SQL store
+    carries it in a migration of its own.
+    """
+
+    _CREATE = (
+        "CREATE TABLE IF NOT EXISTS election_keys ("
+        "organisation_id VARCHAR(200) PRIMARY KEY, stored TEXT NOT NULL)"
+    )
+
+    def __init__(self, database: Any) -> None:
+        from sqlalchemy import text
+
+        self._engine = database.engine
+        self._text = text
+        with self._engine.begin() as conn:
+            conn.execute(text(self._CREATE))
+
+    def find(self, organisation_id: OrganisationId) -> str | None:
+        """The stored key of the organisation, if any."""
+        with self._engine.connect() as conn:
+            row = conn.execute(
+                self._text("SELECT stored FROM election_keys WHERE organisation_id = :o"),
+                {"o": organisation_id},
+            ).first()
+        return None if row is None else str(row[0])
+
+    def add(self, organisation_id: OrganisationId, stored: str) -> None:
+        """Store the organisation's key (the primary key refuses a second one)."""
+        with self._engine.begin() as conn:
+            conn.execute(
+                self._text("INSERT INTO election_keys (organisation_id, stored) VALUES (:o, :s)"),
+                {"o": organisation_id, "s": stored},
+            )
+
+
+@contextmanager
+def _opened(database: str | None, officer: str | None = None) -> Iterator[Any]:
+    bootstrap = importlib.import_module("tellers.bootstrap")
+    config = importlib.import_module("tellers.config")
+    settings = config.load_settings()
+    if database:
+        settings = settings.model_copy(update={"database_url": database})
+    with bootstrap.open_tellers(settings, officer=officer) as tellers:
+        yield tellers
 
 
 def board_command(
@@ -132,13 +199,24 @@ def board_command(
         Path | None,
         typer.Option("--audit-out", help="Also write the audit log up to the board's head."),
     ] = None,
-    officer: Annotated[str, typer.Option(help="Who publishes.")] = "returning-officer",
+    officer: Annotated[
+        str | None, typer.Option(help="Who publishes (default: TELLERS_OFFICER).")
+    ] = None,
     database: Annotated[
         str | None, typer.Option("--database", help="Database URL (default: settings).")
     ] = None,
 ) -> None:
     """Publish the signed bulletin board of a contest (or of all closed contests)."""
-    uow, clock, keys, sealing_key = _wiring(database)
+    with _opened(database, officer) as tellers:
+        _publish(tellers, contest, out, all_contests, audit_out)
+
+
+def _publish(
+    tellers: Any, contest: str | None, out: Path, all_contests: bool, audit_out: Path | None
+) -> None:
+    uow, clock = tellers.uow, tellers.clock
+    keys = SqlElectionKeys(tellers.database)
+    sealing_key = _sealing_key()
     if all_contests:
         ids: list[str] = list(board_contests(uow=uow))
         out.mkdir(parents=True, exist_ok=True)
@@ -154,7 +232,7 @@ def board_command(
         board = publish_board(
             uow=uow,
             clock=clock,
-            officer=OfficerId(officer),
+            officer=tellers.officer,
             keys=keys,
             contest_id=cid,
             sealing_key=sealing_key,
@@ -186,8 +264,8 @@ def audit_export_command(
     ] = None,
 ) -> None:
     """Export the whole audit log as JSON Lines (one canonical entry a line)."""
-    uow, _clock, _keys, _sealing = _wiring(database)
-    data = b"".join(export_audit_log(uow=uow))
+    with _opened(database) as tellers:
+        data = b"".join(export_audit_log(uow=tellers.uow))
     out.write_bytes(data)
     entries = data.count(b"\n")
     typer.echo(f"{out}: {entries} audit entries")
@@ -200,6 +278,8 @@ def public_key_command(
     ] = None,
 ) -> None:
     """Print the organisation's election public key (as on the declaration)."""
-    _uow, _clock, keys, _sealing = _wiring(database)
-    key = election_public_key(keys=keys, organisation_id=organisation)
+    with _opened(database) as tellers:
+        key = election_public_key(
+            keys=SqlElectionKeys(tellers.database), organisation_id=organisation
+        )
     typer.echo(key if key is not None else "no election key yet (made at the first board)")

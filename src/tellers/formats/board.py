@@ -151,7 +151,7 @@ def _plain(value: Any) -> bool:
             continue
         if isinstance(v, list | tuple):
             # Long lists of strings (ballots, codes) are checked in one pass.
-            if v and all(type(x) is str for x in v):
+            if v and set(map(type, v)) == {str}:
                 continue
             stack.extend(v)
             continue

@@ -306,11 +306,12 @@ def publish_board(
         KeySealError: the election key does not open with ``sealing_key``.
     """
     with uow:
+        organisation = uow.contests.get(ContestId(contest_id)).organisation_id
+    # The key store is apart from the unit of work: made or read outside its transaction.
+    key = election_key(keys=keys, organisation_id=organisation, sealing_key=sealing_key)
+    with uow:
         contest = uow.contests.get(ContestId(contest_id))
         require_phase(contest.phase, *BOARD_PHASES, action="publish the bulletin board")
-        key = election_key(
-            keys=keys, organisation_id=contest.organisation_id, sealing_key=sealing_key
-        )
         body = _body(uow, contest, clock)
         data = write_board(body, key)
         board = _published(contest, data, body, key)
