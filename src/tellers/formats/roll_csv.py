@@ -1,0 +1,394 @@
+"""Reading a roll file: people and their dated memberships, as CSV (``docs/roll-format.md``).
+
+One row per membership; a person's rows are consecutive and repeat the person's columns
+(a person with no membership has one row with an empty ``kind``). The file is read as a
+stream: :class:`RollReader` yields one validated
+:class:`~tellers.services.people.PersonRow` per person and records every bad row as a
+:class:`RollRowError` naming the line and the field. Rows of a person with any error are
+not yielded. At the end of the file, :meth:`RollReader.rows` raises
+:class:`RollFileError` listing the errors, unless ``skip_invalid`` was asked -- so a
+service consuming the stream inside its transaction stores nothing from a bad file.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from tellers.domain.membership import MembershipKind, Standing
+from tellers.errors import InputError
+
+__all__ = [
+    "COLUMNS",
+    "MembershipRow",
+    "PersonRow",
+    "REQUIRED",
+    "RollFileError",
+    "RollReader",
+    "RollRowError",
+    "write_roll",
+]
+
+COLUMNS = (
+    "person_id",
+    "name",
+    "email",
+    "address",
+    "kind",
+    "start",
+    "end",
+    "standing",
+    "body",
+    "affiliate",
+    "fee_paid_at",
+    "fee_pence",
+    "membership_id",
+)
+"""Every column a roll file may have, in the order :func:`write_roll` writes them."""
+
+REQUIRED = ("person_id", "name")
+
+_KINDS = {k.value: k for k in MembershipKind}
+_STANDINGS = {s.value: s for s in Standing}
+_MAX_SHOWN = 20
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MembershipRow:
+    """One membership as read (the fields of ``tellers.services.people.MembershipRow``)."""
+
+    kind: MembershipKind
+    start: date
+    end: date | None = None
+    standing: Standing = Standing.GOOD
+    body_id: str | None = None
+    affiliate_id: str | None = None
+    fee_paid_at: datetime | None = None
+    fee_pence: int | None = None
+    id: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PersonRow:
+    """One person as read (the fields of ``tellers.services.people.PersonRow``)."""
+
+    id: str
+    name: str
+    email: str = ""
+    address: str = ""
+    memberships: tuple[MembershipRow, ...] = ()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RollRowError:
+    """One problem in one row."""
+
+    line: int
+    field: str
+    problem: str
+
+    def __str__(self) -> str:
+        where = f"line {self.line}" + (f", field {self.field}" if self.field else "")
+        return f"{where}: {self.problem}"
+
+
+class RollFileError(InputError):
+    """A roll file with errors; nothing from it is stored.
+
+    Args:
+        path: the file as given.
+        errors: every row error found (all of them, in file order).
+    """
+
+    def __init__(self, path: str, errors: Sequence[RollRowError]) -> None:
+        self.path = path
+        self.errors = tuple(errors)
+        shown = "; ".join(str(e) for e in self.errors[:_MAX_SHOWN])
+        more = len(self.errors) - _MAX_SHOWN
+        tail = f"; and {more} more" if more > 0 else ""
+        super().__init__(
+            f"{path}: {len(self.errors)} error(s), nothing imported "
+            f"(--skip-invalid imports the valid people): {shown}{tail}"
+        )
+
+
+@dataclass(slots=True)
+class _Person:
+    line: int
+    id: str
+    name: str
+    email: str
+    address: str
+    memberships: list[Any] = field(default_factory=list)
+    bad: bool = False
+
+
+@dataclass
+class RollReader:
+    """A streaming reader of one roll file (see module docstring).
+
+    Args:
+        path: the CSV file (UTF-8, a header row naming the columns).
+        bodies: body ids a ``seat`` may name (None: not checked here).
+        affiliates: affiliate ids an ``affiliated supporter`` may name (None: not checked).
+        skip_invalid: yield the valid people and report the skipped rows instead of
+            failing at the end.
+        person_factory: builds each yielded person (keyword arguments as
+            :class:`PersonRow`); the CLI passes the services' ``PersonRow`` so rows go to
+            the import without being copied (formats sit below services).
+        membership_factory: builds each membership, likewise.
+    """
+
+    path: Path
+    bodies: frozenset[str] | None = None
+    affiliates: frozenset[str] | None = None
+    skip_invalid: bool = False
+    person_factory: Callable[..., Any] = PersonRow
+    membership_factory: Callable[..., Any] = MembershipRow
+    errors: list[RollRowError] = field(default_factory=list)
+    skipped_people: int = 0
+    people: int = 0
+    memberships: int = 0
+    lines: int = 0
+
+    def _error(self, line: int, column: str, problem: str) -> None:
+        self.errors.append(RollRowError(line=line, field=column, problem=problem))
+
+    def rows(self) -> Iterator[Any]:
+        """The valid people, in file order.
+
+        Raises:
+            RollFileError: at the end of the file if any row had an error (unless
+                ``skip_invalid``), or at once if the header is unusable.
+        """
+        with self.path.open(newline="", encoding="utf-8-sig") as handle:
+            reader = csv.reader(handle)
+            header = next(reader, None)
+            if header is None:
+                raise RollFileError(
+                    str(self.path), [RollRowError(line=1, field="", problem="empty file")]
+                )
+            names = [h.strip() for h in header]
+            unknown = [h for h in names if h not in COLUMNS]
+            missing = [h for h in REQUIRED if h not in names]
+            if unknown or missing:
+                parts = []
+                if unknown:
+                    parts.append(f"unknown column(s) {', '.join(unknown)}")
+                if missing:
+                    parts.append(f"missing column(s) {', '.join(missing)}")
+                problem = "; ".join(parts) + f" (columns: {', '.join(COLUMNS)})"
+                raise RollFileError(
+                    str(self.path), [RollRowError(line=1, field="", problem=problem)]
+                )
+            index = {h: i for i, h in enumerate(names)}
+            width = len(names)
+            seen: set[str] = set()
+            current: _Person | None = None
+            for number, raw in enumerate(reader, start=2):
+                self.lines = number
+                if not raw or (len(raw) == 1 and not raw[0].strip()):
+                    continue
+                if len(raw) != width:
+                    self._error(number, "", f"{len(raw)} fields, the header has {width}")
+                    if current is not None:
+                        current.bad = True
+                    continue
+                pid = raw[index["person_id"]].strip()
+                if current is None or pid != current.id:
+                    if current is not None:
+                        done = self._finish(current)
+                        if done is not None:
+                            yield done
+                    current = self._start(number, raw, index, pid, seen)
+                else:
+                    self._same_person(number, raw, index, current)
+                self._membership(number, raw, index, current)
+            if current is not None:
+                done = self._finish(current)
+                if done is not None:
+                    yield done
+        if self.errors and not self.skip_invalid:
+            raise RollFileError(str(self.path), self.errors)
+
+    def _start(
+        self, number: int, raw: list[str], index: dict[str, int], pid: str, seen: set[str]
+    ) -> _Person:
+        def get(col: str) -> str:
+            i = index.get(col)
+            return raw[i].strip() if i is not None else ""
+
+        person = _Person(
+            line=number, id=pid, name=get("name"), email=get("email"), address=get("address")
+        )
+        if not pid:
+            self._error(number, "person_id", "empty")
+            person.bad = True
+        elif pid in seen:
+            self._error(
+                number,
+                "person_id",
+                f"{pid} appeared earlier in the file; a person's rows must be consecutive",
+            )
+            person.bad = True
+        seen.add(pid)
+        if not person.name:
+            self._error(number, "name", "empty")
+            person.bad = True
+        return person
+
+    def _same_person(
+        self, number: int, raw: list[str], index: dict[str, int], person: _Person
+    ) -> None:
+        for col, value in (
+            ("name", person.name),
+            ("email", person.email),
+            ("address", person.address),
+        ):
+            i = index.get(col)
+            if i is not None and raw[i].strip() and raw[i].strip() != value:
+                self._error(number, col, f"differs from line {person.line} for {person.id}")
+                person.bad = True
+
+    def _membership(
+        self, number: int, raw: list[str], index: dict[str, int], person: _Person
+    ) -> None:
+        def get(col: str) -> str:
+            i = index.get(col)
+            return raw[i].strip() if i is not None else ""
+
+        kind_text = get("kind")
+        if not kind_text:
+            for col in ("start", "end", "body", "affiliate", "fee_paid_at", "fee_pence"):
+                if get(col):
+                    self._error(number, col, "given for a row with no membership kind")
+                    person.bad = True
+            return
+        bad = False
+
+        def fail(col: str, problem: str) -> None:
+            nonlocal bad
+            self._error(number, col, problem)
+            bad = True
+
+        kind = _KINDS.get(kind_text)
+        if kind is None:
+            fail("kind", f"{kind_text!r} is not one of {', '.join(_KINDS)}")
+        start = _date(get("start"), "start", fail, required=True)
+        end = _date(get("end"), "end", fail, required=False)
+        if start is not None and end is not None and end < start:
+            fail("end", f"{end} is before the start {start}")
+        standing_text = get("standing") or Standing.GOOD.value
+        standing = _STANDINGS.get(standing_text)
+        if standing is None:
+            fail("standing", f"{standing_text!r} is not one of {', '.join(_STANDINGS)}")
+        body = get("body") or None
+        affiliate = get("affiliate") or None
+        if kind is MembershipKind.SEAT:
+            if body is None:
+                fail("body", "a seat needs a body")
+            elif self.bodies is not None and body not in self.bodies:
+                fail("body", f"no body {body!r} in the organisation")
+        elif body is not None:
+            fail("body", f"only a seat names a body, not a {kind_text}")
+        if kind is MembershipKind.AFFILIATED_SUPPORTER:
+            if affiliate is None:
+                fail("affiliate", "an affiliated supporter needs an affiliate")
+            elif self.affiliates is not None and affiliate not in self.affiliates:
+                fail("affiliate", f"no affiliate {affiliate!r} in the organisation")
+        fee_text = get("fee_paid_at")
+        fee_at: datetime | None = None
+        if fee_text:
+            try:
+                fee_at = datetime.fromisoformat(fee_text)
+            except ValueError:
+                fail("fee_paid_at", f"not an ISO 8601 instant: {fee_text!r}")
+            else:
+                if fee_at.utcoffset() is None:
+                    fail("fee_paid_at", f"needs a time-zone offset: {fee_text!r}")
+                    fee_at = None
+        if kind is MembershipKind.REGISTERED_SUPPORTER and not fee_text:
+            fail("fee_paid_at", "a registered supporter needs the instant the fee was paid")
+        pence_text = get("fee_pence")
+        pence: int | None = None
+        if pence_text:
+            if pence_text.isdigit():
+                pence = int(pence_text)
+            else:
+                fail("fee_pence", f"not a whole number of pence: {pence_text!r}")
+        if bad or kind is None or start is None or standing is None:
+            person.bad = True
+            return
+        person.memberships.append(
+            self.membership_factory(
+                kind=kind,
+                start=start,
+                end=end,
+                standing=standing,
+                body_id=body,
+                affiliate_id=affiliate,
+                fee_paid_at=fee_at,
+                fee_pence=pence,
+                id=get("membership_id") or None,
+            )
+        )
+
+    def _finish(self, person: _Person) -> Any:
+        if person.bad:
+            self.skipped_people += 1
+            return None
+        self.people += 1
+        self.memberships += len(person.memberships)
+        return self.person_factory(
+            id=person.id,
+            name=person.name,
+            email=person.email,
+            address=person.address,
+            memberships=tuple(person.memberships),
+        )
+
+
+def _date(text: str, column: str, fail: object, *, required: bool) -> date | None:
+    if not text:
+        if required:
+            fail(column, "a membership needs a start date")  # type: ignore[operator]
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        fail(column, f"not a date (YYYY-MM-DD): {text!r}")  # type: ignore[operator]
+        return None
+
+
+def write_roll(path: Path, people: Iterable[Any]) -> int:
+    """Write people as a roll file (the inverse of :class:`RollReader`); returns rows."""
+    n = 0
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        out = csv.writer(handle)
+        out.writerow(COLUMNS)
+        for p in people:
+            base = [p.id, p.name, p.email, p.address]
+            if not p.memberships:
+                out.writerow([*base, *([""] * (len(COLUMNS) - 4))])
+                n += 1
+            for m in p.memberships:
+                out.writerow(
+                    [
+                        *base,
+                        m.kind.value,
+                        m.start.isoformat(),
+                        m.end.isoformat() if m.end else "",
+                        m.standing.value,
+                        m.body_id or "",
+                        m.affiliate_id or "",
+                        m.fee_paid_at.isoformat() if m.fee_paid_at else "",
+                        "" if m.fee_pence is None else str(m.fee_pence),
+                        m.id or "",
+                    ]
+                )
+                n += 1
+    return n

@@ -1,0 +1,1 @@
+"""Alembic migrations of the tellers schema, shipped inside the package (``tellers init``)."""
