@@ -30,7 +30,8 @@ def run(name: str, uow: Any) -> dict[str, Any]:
     clock = FixedClock(datetime(2000, 1, 1, tzinfo=UTC))
     out = replay_folder(EXAMPLES / name, uow=uow, clock=clock)
     assert out["audit"]["verified"] is True
-    return out["outputs"]
+    outputs: dict[str, Any] = out["outputs"]
+    return outputs
 
 
 def check_s9(o: dict[str, Any]) -> None:

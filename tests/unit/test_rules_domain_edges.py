@@ -28,7 +28,7 @@ from tellers.domain.gates import (
     required_share,
     stage_of_pool,
 )
-from tellers.domain.ids import ContestId, PersonId, SectionName
+from tellers.domain.ids import ContestId, MembershipId, PersonId, SectionName
 from tellers.domain.membership import Membership, MembershipKind
 from tellers.domain.organisation import AffiliateKind
 from tellers.domain.roll import RollEntry
@@ -250,7 +250,11 @@ def test_rule_sets_pick_the_latest_commenced_version_and_refuse_bad_input() -> N
         rs.in_force_on(date(2000, 1, 1))
     with pytest.raises(KeyError):
         rs.version("zz")
-    for raw in ({"versions": []}, {"name": "x", "versions": [{"effective_from": "2020"}]}):
+    broken: list[dict[str, Any]] = [
+        {"versions": []},
+        {"name": "x", "versions": [{"effective_from": "2020"}]},
+    ]
+    for raw in broken:
         with pytest.raises(InvalidSpec, match="rule set"):
             RuleSet.from_dict(raw)
     assert RuleSet.from_dict(rs.as_dict()) == rs
@@ -436,8 +440,11 @@ def test_recompute_skips_people_off_the_roll_and_restores_kept_entries() -> None
         version="v2", sections=(Section(name=SectionName("members"), kind=MembershipKind.MEMBER),)
     )
     m = Membership(
-        id="m/1", person_id=PersonId("p"), kind=MembershipKind.MEMBER, start=date(2020, 1, 1)
-    )  # type: ignore[arg-type]
+        id=MembershipId("m/1"),
+        person_id=PersonId("p"),
+        kind=MembershipKind.MEMBER,
+        start=date(2020, 1, 1),
+    )
     kept = RollEntry(
         contest_id=ContestId("c"),
         person_id=PersonId("p"),

@@ -255,7 +255,7 @@ def test_s3_rulings_during_voting_recompute_the_roll_and_apply_the_credential_po
     )
     world.clock.set(at("2016-08-05T09:00:00+01:00"))
     contests.open_voting(**kw(world), contest_id="leader-2016")
-    first_issue = {
+    first_issue: dict[str, Any] = {
         c.person_id: c for c in credentials.issue_credentials(**kw(world), contest_id="leader-2016")
     }
     assert "m-june" not in first_issue
@@ -276,7 +276,7 @@ def test_s3_rulings_during_voting_recompute_the_roll_and_apply_the_credential_po
     assert entries["m-june"].section == "members"
     assert entries["m-june"].rule_version == HIGH_COURT
     assert entries["m-july13"].section is None  # joined after the High Court's 12 July
-    added = {
+    added: dict[str, Any] = {
         c.person_id: c for c in credentials.issue_credentials(**kw(world), contest_id="leader-2016")
     }
     assert set(added) == {"m-june", "m-june-voter"}
