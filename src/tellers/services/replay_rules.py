@@ -50,7 +50,15 @@ from tellers.services import (
 from tellers.services.people import MembershipRow, PersonRow
 from tellers.services.ports import Clock, UnitOfWork
 
-__all__ = ["STEPS", "ReplayError", "load_scenario", "replay", "replay_folder"]
+__all__ = [
+    "STEPS",
+    "ReplayError",
+    "is_rules_scenario",
+    "load_scenario",
+    "render",
+    "replay",
+    "replay_folder",
+]
 
 DEFAULT_OFFICER = OfficerId("returning-officer")
 
@@ -588,3 +596,29 @@ def replay(scenario: Mapping[str, Any], *, uow: UnitOfWork, clock: Clock) -> dic
 def replay_folder(folder: Path, *, uow: UnitOfWork, clock: Clock) -> dict[str, Any]:
     """Replay ``folder/scenario.json`` (see :func:`replay`)."""
     return replay(load_scenario(folder), uow=uow, clock=clock)
+
+
+def is_rules_scenario(folder: Path) -> bool:
+    """Whether ``folder`` holds a step scenario (``scenario.json``) for :func:`replay`."""
+    return (folder / "scenario.json").is_file()
+
+
+def render(outcome: Mapping[str, Any], *, as_json: bool) -> str:
+    """A replay's outcome for the terminal: the JSON, or each output's text in order.
+
+    Outputs that carry a ``text`` (declarations, notices) are printed as that text; the
+    others as compact JSON, one per line.
+    """
+    if as_json:
+        return json.dumps(outcome, indent=2, ensure_ascii=False) + "\n"
+    lines = [f"{outcome.get('scenario', '')}: {outcome.get('title', '')}", ""]
+    for name, value in outcome.get("outputs", {}).items():
+        if isinstance(value, Mapping) and isinstance(value.get("text"), str):
+            lines.append(f"== {name}")
+            lines.append(str(value["text"]).rstrip("\n"))
+        else:
+            lines.append(f"== {name}: {json.dumps(value, ensure_ascii=False, sort_keys=True)}")
+    audit_info = outcome.get("audit", {})
+    lines.append("")
+    lines.append(f"Audit log: {audit_info.get('entries')} entries, head {audit_info.get('head')}")
+    return "\n".join(lines) + "\n"
