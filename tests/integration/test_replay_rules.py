@@ -123,22 +123,32 @@ def test_the_small_scenarios_give_the_same_outputs_in_memory() -> None:
     check_s3(run("s3-freeze-date-2016", MemoryUnitOfWork()))
 
 
-@pytest.mark.slow
-def test_s6_deputy_2020_replay_reproduces_every_round() -> None:
-    o = run("s6-deputy-2020", MemoryUnitOfWork())
-    rounds = o["count"]["count"]["rounds"]
-    published = [
-        {"Angela Rayner": 192_168, "Richard Burgon": 80_053, "Rosena Allin-Khan": 77_351,
-         "Ian Murray": 61_179, "Dawn Butler": 50_255},
-        {"Angela Rayner": 209_968, "Richard Burgon": 88_664, "Rosena Allin-Khan": 88_049,
-         "Ian Murray": 64_560},
-        {"Angela Rayner": 228_944, "Richard Burgon": 92_643, "Rosena Allin-Khan": 113_858},
-    ]  # fmt: skip
-    for r, expected in zip(rounds, published, strict=True):
+S6_PUBLISHED = [
+    {"Angela Rayner": 192_168, "Richard Burgon": 80_053, "Rosena Allin-Khan": 77_351,
+     "Ian Murray": 61_179, "Dawn Butler": 50_255},
+    {"Angela Rayner": 209_968, "Richard Burgon": 88_664, "Rosena Allin-Khan": 88_049,
+     "Ian Murray": 64_560},
+    {"Angela Rayner": 228_944, "Richard Burgon": 92_643, "Rosena Allin-Khan": 113_858},
+]  # fmt: skip
+
+
+def check_s6(declaration: dict[str, Any]) -> None:
+    rounds = declaration["count"]["rounds"]
+    for r, expected in zip(rounds, S6_PUBLISHED, strict=True):
         assert {k: int(v) for k, v in r["tallies"].items() if k in expected} == expected
     assert [int(r["exhausted"]) for r in rounds] == [0, 9_765, 9_765 + 15_796]
     assert sum(int(v) for v in rounds[2]["tallies"].values()) == 435_445
-    assert o["declaration"]["json"]["winners"] == ["Angela Rayner"]
+    assert declaration["winners"] == ["Angela Rayner"]
+
+
+@pytest.mark.slow
+def test_s6_deputy_2020_replay_reproduces_every_round() -> None:
+    """S6 uses the ``tellers replay`` folder format (contest/roll/ballots TOML)."""
+    from tellers.cli.replay import replay_scenario
+
+    outcome = replay_scenario(EXAMPLES / "s6-deputy-2020", uow=MemoryUnitOfWork())
+    assert outcome.declaration is not None
+    check_s6(json.loads(outcome.declaration.json))
 
 
 @pytest.mark.slow
@@ -167,6 +177,20 @@ def _tellers() -> str | None:
     if not exe.exists():
         return shutil.which("tellers")
     return str(exe)
+
+
+@pytest.mark.slow
+def test_tellers_replay_command_replays_the_2020_deputy_count() -> None:
+    exe = _tellers()
+    if exe is None:
+        pytest.skip("the tellers console script is not installed")
+    done = subprocess.run(  # noqa: S603
+        [exe, "replay", str(EXAMPLES / "s6-deputy-2020"), "--json"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    check_s6(json.loads(done.stdout))
 
 
 def test_tellers_replay_command_replays_the_trigger_example() -> None:
