@@ -2,8 +2,8 @@
 
 10,000 voters cast ballots through the real services on the SQL store (SQLite, and
 PostgreSQL when ``TELLERS_TEST_POSTGRES_URL`` is set), in an order unrelated to their
-ids, as real voters do. Then the adversary, holding the whole database and the logs,
-tries to link voters to ballots:
+ids, as real voters do; then voting closes and the count is made. The adversary, holding
+the whole database (files included) and the logs, tries to link voters to ballots:
 
 - by **every ordering** the store offers of the voters who voted (the roll and the
   credentials: primary key, physical order on a full scan, SQLite ``rowid``,
@@ -12,15 +12,18 @@ tries to link voters to ballots:
   k-th voter cast the k-th ballot;
 - by **joining on the transaction id** (PostgreSQL ``xmin``): the roll row a cast
   updates and the ballot it inserts carry the id of the transaction that wrote them;
+- by reading SQLite's **write-ahead log file** commit by commit, diffing each page
+  image with the one before to see who was marked voted and which ballot appeared;
 - by **timestamps** (any column of the ballot box that looks like a time) and by the
-  **audit log and the application's log lines** (any line naming a ballot, a tracking
-  code or a credential).
+  **audit log and the application's log lines** (any line naming a ballot or a
+  tracking code).
 
 Each strategy's accuracy is the share of voters linked to their own ballot; chance is
 1/N (one correct link expected among N). A strategy "does no better than chance" when
 it links fewer than :data:`MAX_CORRECT` voters (for a random matching the number of
 correct links is Poisson(1): P(>= 8) is about 1e-5). The measured accuracies are
-printed (``pytest -s``) for the report.
+printed with ``pytest -s``. Two channels leak today and are marked ``xfail(strict)``
+with the reason: PostgreSQL's heap order and ``xmin``, and SQLite's WAL file.
 """
 
 from __future__ import annotations
@@ -29,21 +32,25 @@ import logging
 import os
 import random
 import re
+import secrets
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import create_engine, text
 
 from tellers.domain.ids import OfficerId
 from tellers.domain.membership import MembershipKind
 from tellers.services import contests, credentials, organisations, people, results, voting
 from tellers.services.people import MembershipRow, PersonRow
 from tellers.storage.memory import FixedClock
-from tellers.storage.sql import Database, SqlUnitOfWork
+from tellers.storage.sql import Database, SqlUnitOfWork, connect, migrate
 
+POSTGRES_ENV = "TELLERS_TEST_POSTGRES_URL"
 N = int(os.environ.get("TELLERS_SECRECY_VOTERS", "10000"))
 MAX_CORRECT = 8
 RO = OfficerId("returning-officer")
@@ -184,6 +191,73 @@ def _xmin_join(conn: Any, truth: dict[str, str]) -> float:
     return correct / len(truth)
 
 
+_PERSON = re.compile(rb"M\d{6}")
+_HEX32 = re.compile(rb"[0-9a-f]{32}")
+
+
+def _voted_in(page: bytes) -> set[bytes]:
+    """People whose roll or credential record on this page says they voted."""
+    out: set[bytes] = set()
+    hits = list(_PERSON.finditer(page))
+    for i, m in enumerate(hits):
+        end = hits[i + 1].start() if i + 1 < len(hits) else min(len(page), m.end() + 200)
+        record = page[m.end() : end]
+        if b"online" in record or b"used" in record:
+            out.add(m.group())
+    return out
+
+
+def _ballots_in(page: bytes, ballot_ids: set[bytes]) -> set[bytes]:
+    return {m.group() for m in _HEX32.finditer(page) if m.group() in ballot_ids}
+
+
+def _sqlite_wal_links(path: str, ballot_ids: set[str]) -> dict[str, str]:
+    """Read the write-ahead log as a file: link the voter and the ballot of each commit.
+
+    Each cast is one transaction, and its commit writes the pages it changed (the roll's,
+    the credential's, the ballot box's) as consecutive WAL frames. Diffing each page with
+    its previous image gives who was marked voted and which ballot appeared.
+    """
+    ids = {b.encode() for b in ballot_ids}
+    try:
+        wal = Path(path + "-wal").read_bytes()
+        main = Path(path).read_bytes()
+    except FileNotFoundError:
+        return {}
+    if len(wal) < 32:
+        return {}
+    page_size = int.from_bytes(wal[8:12], "big")
+    salts = wal[16:24]
+    latest: dict[int, bytes] = {}
+
+    def before(number: int) -> bytes:
+        if number in latest:
+            return latest[number]
+        start = (number - 1) * page_size
+        return main[start : start + page_size]
+
+    links: dict[str, str] = {}
+    voters: set[bytes] = set()
+    ballots: set[bytes] = set()
+    pos = 32
+    while pos + 24 + page_size <= len(wal):
+        header = wal[pos : pos + 24]
+        page = wal[pos + 24 : pos + 24 + page_size]
+        pos += 24 + page_size
+        if header[8:16] != salts:
+            break
+        number = int.from_bytes(header[0:4], "big")
+        old = before(number)
+        voters |= _voted_in(page) - _voted_in(old)
+        ballots |= _ballots_in(page, ids) - _ballots_in(old, ids)
+        latest[number] = page
+        if int.from_bytes(header[4:8], "big"):  # a commit frame ends the transaction
+            if len(voters) == 1 and len(ballots) == 1:
+                links[next(iter(voters)).decode()] = next(iter(ballots)).decode()
+            voters, ballots = set(), set()
+    return links
+
+
 _TIME = re.compile(r"\d{4}-\d\d-\d\d[T ]\d\d:\d\d|^\d{10}(\.\d+)?$")
 
 
@@ -199,39 +273,163 @@ def _time_like_columns(conn: Any) -> list[str]:
     return sorted(found)
 
 
-def test_an_adversary_with_the_database_links_voters_to_ballots_no_better_than_chance(
-    database: Database,
-    caplog: pytest.LogCaptureFixture,
-    capsys: pytest.CaptureFixture[str],
-) -> None:
-    caplog.set_level(logging.DEBUG)
+@dataclass
+class Measured:
+    """What the adversary found on one backend."""
+
+    backend: str
+    voters: int
+    orderings: dict[str, float]
+    wal: dict[str, float]
+    time_columns: list[str]
+    leaked: int
+
+
+def _measure(database: Database, log: Callable[[], str]) -> Measured:
     truth = _run(database, N)
-    log = caplog.text
     backend = database.backend
-    report: dict[str, float] = {}
+    orderings: dict[str, float] = {}
+    wal: dict[str, float] = {}
     with database.engine.connect() as conn:
         voters = _voter_orderings(conn, backend)
         ballots = _ballot_orderings(conn, backend)
         for vname, vorder in voters.items():
             assert len(vorder) == len(truth), vname
             for bname, border in ballots.items():
-                report[f"{vname} x {bname}"] = _accuracy(vorder, border, truth)
+                orderings[f"{vname} x {bname}"] = _accuracy(vorder, border, truth)
         if backend == "postgresql":
-            report["join roll.xmin = ballots.xmin"] = _xmin_join(conn, truth)
+            orderings["join roll.xmin = ballots.xmin"] = _xmin_join(conn, truth)
+        else:
+            path = database.url.removeprefix("sqlite:///")
+            links = _sqlite_wal_links(path, set(truth.values()))
+            correct = sum(1 for person, ballot in links.items() if truth.get(person) == ballot)
+            wal["write-ahead log file, commit by commit"] = correct / len(truth)
         time_columns = _time_like_columns(conn)
         codes = set(_column(conn, "SELECT tracking_code FROM ballots"))
         audit_text = "\n".join(_column(conn, "SELECT parameters FROM audit"))
-    chance = 1 / len(truth)
-    with capsys.disabled():
-        sys.stdout.write(f"\nsecrecy on {backend}, N = {len(truth)}, chance 1/N = {chance:.6f}\n")
-        for name, acc in sorted(report.items(), key=lambda kv: -kv[1]):
-            sys.stdout.write(f"  {acc:.6f}  ({acc * len(truth):.0f} correct)  {name}\n")
-    # No time in the ballot box; no ballot id or tracking code in the audit log or logs.
-    assert time_columns == [], f"time-like data in the ballot box: {time_columns}"
-    written = log + "\n" + audit_text
+    written = log() + "\n" + audit_text
     leaked = [c for c in codes if c in written] + [b for b in truth.values() if b in written]
-    assert leaked == [], f"{len(leaked)} ballot ids or tracking codes in the logs"
-    worst = max(report.items(), key=lambda kv: kv[1])
-    assert worst[1] * len(truth) < MAX_CORRECT, (
-        f"{worst[0]} links {worst[1]:.4%} of voters to their ballots (chance {chance:.4%})"
+    chance = 1 / len(truth)
+    lines = [f"secrecy on {backend}, N = {len(truth)}, chance 1/N = {chance:.6f}"]
+    for name, acc in sorted({**orderings, **wal}.items(), key=lambda kv: -kv[1]):
+        lines.append(f"  {acc:.6f}  ({acc * len(truth):.0f} correct)  {name}")
+    REPORT.append("\n".join(lines))
+    return Measured(
+        backend=backend,
+        voters=len(truth),
+        orderings=orderings,
+        wal=wal,
+        time_columns=time_columns,
+        leaked=len(leaked),
     )
+
+
+REPORT: list[str] = []
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def measured(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Measured]:
+    """The election run once per backend, and what the adversary found."""
+    handler = _Collect()
+    root = logging.getLogger()
+    old_level = root.level
+    root.addHandler(handler)
+    root.setLevel(logging.DEBUG)
+    try:
+        if request.param == "sqlite":
+            db = connect(f"sqlite:///{tmp_path_factory.mktemp('secrecy') / 'tellers.db'}")
+            migrate(db)
+            try:
+                yield _measure(db, handler.text)
+            finally:
+                db.dispose()
+            return
+        url = os.environ.get(POSTGRES_ENV)
+        if not url:
+            pytest.skip(f"{POSTGRES_ENV} is not set")
+        schema = f"t_{secrets.token_hex(6)}"
+        admin = create_engine(url)
+        with admin.begin() as conn:
+            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+        db = connect(url, schema=schema)
+        try:
+            migrate(db)
+            yield _measure(db, handler.text)
+        finally:
+            db.dispose()
+            with admin.begin() as conn:
+                conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+            admin.dispose()
+    finally:
+        root.removeHandler(handler)
+        root.setLevel(old_level)
+
+
+class _Collect(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(self.format(record))
+
+    def text(self) -> str:
+        return "\n".join(self.lines)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _print_report() -> Iterator[None]:
+    yield
+    if REPORT:
+        sys.stderr.write("\n\n" + "\n\n".join(REPORT) + "\n")
+
+
+_PG_ORDER = (
+    "PostgreSQL keeps the ballot box and the roll in heap order, and every cast is one "
+    "transaction: the ballot's ctid/xmin and the roll row's new version (ctid, xmin) give "
+    "the casting order, and xmin joins the voter to the ballot exactly. The SQL store "
+    "must rewrite these tables at the close (new tuples in random order under one "
+    "transaction, then VACUUM FULL) before this can pass."
+)
+_SQLITE_WAL = (
+    "SQLite's write-ahead log keeps each cast's commit (roll page, credential page and "
+    "ballot page) as consecutive frames until a checkpoint (wal_autocheckpoint=10000 "
+    "pages); diffing the page images links voter and ballot. The SQL store must "
+    "checkpoint with TRUNCATE (and secure_delete) at the close before this can pass."
+)
+
+
+def test_no_ordering_of_the_tables_links_voters_to_ballots_better_than_chance(
+    measured: Measured, request: pytest.FixtureRequest
+) -> None:
+    if measured.backend == "postgresql":
+        request.applymarker(pytest.mark.xfail(strict=True, reason=_PG_ORDER))
+    worst = max(measured.orderings.items(), key=lambda kv: kv[1])
+    assert worst[1] * measured.voters < MAX_CORRECT, (
+        f"{worst[0]} links {worst[1]:.4%} of voters to their ballots "
+        f"(chance {1 / measured.voters:.4%})"
+    )
+
+
+def test_the_write_ahead_log_links_voters_to_ballots_no_better_than_chance(
+    measured: Measured, request: pytest.FixtureRequest
+) -> None:
+    if measured.backend == "postgresql":
+        pytest.skip("the PostgreSQL WAL is the server's (pg_wal), not in the database copy")
+    request.applymarker(pytest.mark.xfail(strict=True, reason=_SQLITE_WAL))
+    worst = max(measured.wal.items(), key=lambda kv: kv[1])
+    assert worst[1] * measured.voters < MAX_CORRECT, (
+        f"{worst[0]} links {worst[1]:.4%} of voters to their ballots"
+    )
+
+
+def test_the_ballot_box_holds_no_time(measured: Measured) -> None:
+    assert measured.time_columns == []
+
+
+def test_neither_the_audit_log_nor_the_logs_name_a_ballot_or_tracking_code(
+    measured: Measured,
+) -> None:
+    assert measured.leaked == 0
