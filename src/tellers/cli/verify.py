@@ -43,7 +43,18 @@ __all__ = [
 
 BOARD_SUFFIX = ".board"
 
-audit_app = typer.Typer(help="The audit log.", no_args_is_help=True)
+
+def _audit_group() -> typer.Typer:
+    """The ``tellers audit`` group: the lifecycle CLI's when present (one group, one name)."""
+    try:
+        lifecycle = importlib.import_module("tellers.cli.lifecycle")
+    except ImportError:
+        return typer.Typer(help="The hash-chained audit log.", no_args_is_help=True)
+    group: typer.Typer = lifecycle.audit_app
+    return group
+
+
+audit_app = _audit_group()
 
 
 def _boards(path: Path) -> list[Path]:
@@ -256,7 +267,6 @@ def _head_sequence(data: bytes) -> int:
     return int(body["audit"]["head_sequence"])
 
 
-@audit_app.command("export")
 def audit_export_command(
     out: Annotated[Path, typer.Option("--out", help="The JSON Lines file to write.")],
     database: Annotated[
@@ -269,6 +279,9 @@ def audit_export_command(
     out.write_bytes(data)
     entries = data.count(b"\n")
     typer.echo(f"{out}: {entries} audit entries")
+
+
+audit_app.command("export")(audit_export_command)
 
 
 def public_key_command(
