@@ -146,3 +146,59 @@ def test_an_unreadable_board_is_a_users_mistake(tmp_path: Path) -> None:
     done = runner.invoke(app, ["verify", str(bad)])
     assert done.exit_code == 1
     assert "NOT VERIFIED: first discrepancy: form" in done.output
+
+
+def test_the_demo_elections_declared_contest_verifies(tmp_path: Path) -> None:
+    """The demonstration election (``tellers serve --demo``): its declared STV contest.
+
+    ``tellers demo`` itself is not written yet; this uses the same demo election as the
+    web pages (:mod:`tellers.web.demo`), published with the web context's election keys.
+    """
+    from tellers.domain.ids import OfficerId
+    from tellers.domain.officer import LockoutPolicy
+    from tellers.services.board import election_public_key, export_audit_log, publish_board
+    from tellers.storage.memory import MemoryStore
+    from tellers.storage.web_memory import MemoryWebStores
+    from tellers.web.app import memory_context
+    from tellers.web.demo import seed_demo
+    from tellers.web.deps import WebSettings
+
+    clock = FixedClock(datetime(2026, 6, 1, 12, 0, tzinfo=UTC))
+    ctx = memory_context(
+        settings=WebSettings(
+            secret_key="test-secret-" + "k" * 40,
+            secure_cookies=False,
+            base_url="http://testserver",
+            lockout=LockoutPolicy(attempts=3),
+        ),
+        clock=clock,
+        store=MemoryStore(),
+        stores=MemoryWebStores(),
+    )
+    demo = seed_demo(ctx)
+    with ctx.uow() as uow:
+        board = publish_board(
+            uow=uow,
+            clock=clock,
+            officer=OfficerId("returning-officer"),
+            keys=ctx.keys,
+            contest_id="nec-2026",
+        )
+        audit = b"".join(export_audit_log(uow=uow))
+    (tmp_path / "nec-2026.board").write_bytes(board.data)
+    (tmp_path / "audit.jsonl").write_bytes(audit)
+    key = election_public_key(keys=ctx.keys, organisation_id=demo.organisation_id)
+    done = runner.invoke(
+        app,
+        [
+            "verify",
+            str(tmp_path / "nec-2026.board"),
+            "--audit",
+            str(tmp_path / "audit.jsonl"),
+            "--public-key",
+            str(key),
+        ],
+    )
+    assert done.exit_code == 0, done.output
+    assert "VERIFIED: every check holds" in done.output
+    assert "recount of 40 ballots equals the published result" in done.output
