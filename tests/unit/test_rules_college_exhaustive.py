@@ -181,3 +181,28 @@ def test_the_floor_never_eliminates_below_the_number_that_must_remain() -> None:
     assert decision.eliminated == ("c",)
     assert decision.continuing == ("a", "b")
     assert decision.finished
+
+
+def test_june_2019_floors_of_17_then_33() -> None:
+    """Conservative MPs, June 2019 (economicvoice.com, 13 June 2019: 313 votes, floor 17;
+    cityam.com, 18 June 2019: 33 needed in the second ballot). R1 Johnson 114, Hunt 43,
+    Gove 37, Raab 27, Javid 23, Hancock 20, Stewart 19, Leadsom 11, Harper 10, McVey 9;
+    Hancock withdrew after it. R2 Johnson 126, Hunt 46, Gove 41, Stewart 37, Javid 33,
+    Raab 30 (Raab out, below 33)."""
+    rule = ExhaustiveRule(remain=2, floors=(17, 33))
+    r1 = {"Johnson": 114, "Hunt": 43, "Gove": 37, "Raab": 27, "Javid": 23, "Hancock": 20,
+          "Stewart": 19, "Leadsom": 11, "Harper": 10, "McVey": 9}  # fmt: skip
+    first = decide_round(rule, round_number=1, tallies=r1, withdrawn=frozenset({"Hancock"}))
+    assert first.eliminated == ("Harper", "Leadsom", "McVey", "Hancock")
+    assert sum(r1.values()) == 313
+    r2 = {"Johnson": 126, "Hunt": 46, "Gove": 41, "Stewart": 37, "Javid": 33, "Raab": 30}
+    second = decide_round(rule, round_number=2, tallies=r2)
+    assert second.eliminated == ("Raab",)  # Javid's 33 meets the floor
+    assert "below the floor of 33" in second.reason
+    third = decide_round(
+        rule,
+        round_number=3,
+        tallies={"Johnson": 143, "Hunt": 54, "Gove": 51, "Javid": 38, "Stewart": 27},
+    )
+    assert third.eliminated == ("Stewart",)
+    assert rule.floor_for(3) is None

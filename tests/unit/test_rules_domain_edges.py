@@ -552,3 +552,34 @@ def test_a_college_tie_and_a_ron_win_are_declared_as_such() -> None:
     assert "nobody is elected; nominations re-open" in declaration_text(
         result, audit_head="0" * 64, declared_at=T0
     )
+
+
+def test_a_gated_nomination_rule_takes_its_headline_share_from_the_first_seat_threshold() -> None:
+    def rule(gate: dict[str, Any]) -> Any:
+        spec = {
+            "kind": "leadership",
+            "title": "t",
+            "method": "irv",
+            "electorate": {"version": "v", "sections": [{"name": "s", "kind": "member"}]},
+            "nominations": {
+                "bodies": ["plp"],
+                "snapshot_at": "2020-01-07T09:00:00+00:00",
+                "gate": gate,
+            },
+        }
+        contest = contest_from_spec(spec, contest_id=ContestId("c"), organisation_id="o")  # type: ignore[arg-type]
+        return contest.nomination
+
+    nested = {
+        "name": "root",
+        "all": [
+            {"name": "floor", "threshold": "0", "minimum": 20, "bodies": ["plp"]},
+            {"name": "share", "threshold": "10%", "bodies": ["plp"]},
+        ],
+    }
+    assert rule(nested).threshold == Fraction(1, 10)
+    assert rule({"name": "only", "minimum": 100, "bodies": ["plp"]}).threshold == Fraction(1, 1000)
+    negative = GateNode(op=GateOp.THRESHOLD, name="n", minimum=-1, bodies=("plp",))  # type: ignore[arg-type]
+    assert "a negative minimum" in "; ".join(negative.problems())
+    with pytest.raises(InvalidSpec, match="expected a table"):
+        rule("nope")  # type: ignore[arg-type]

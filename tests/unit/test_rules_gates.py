@@ -364,3 +364,60 @@ def test_the_declaration_reports_each_gate_with_its_denominator_and_snapshot() -
     assert stage2["children"][0]["denominator"] == 648
     assert stage2["children"][1]["passed"] is False
     assert "CLPs: passed: 33 of 33 needed (5% of 648, rounded up" in declaration.text
+
+
+def test_an_absolute_minimum_of_100_mps_leaves_one_candidate_elected_unopposed() -> None:
+    """Conservative leadership, October 2022: each candidate needed 100 MP nominations
+    (of 357 MPs); Mordaunt withdrew short of them and Sunak was declared leader unopposed.
+    Assumption: the nomination counts (Sunak 150, Mordaunt 90; not officially published)."""
+    world = new_world("2022-10-20T18:00:00+01:00")
+    organisations.create_organisation(**kw(world), organisation_id="cons", name="Conservatives")
+    organisations.add_body(**kw(world), organisation_id="cons", body_id="mps", name="MPs")
+    people.import_people(
+        **kw(world),
+        organisation_id="cons",
+        rows=seat_rows(
+            "mp", 357, "mps", date(2019, 12, 12), names=["Rishi Sunak", "Penny Mordaunt"]
+        ),
+    )
+    spec = {
+        "kind": "leadership",
+        "title": "Conservative leadership, October 2022",
+        "method": "plurality",
+        "electorate": {
+            "version": "1922 rules",
+            "sections": [{"name": "members", "kind": "member"}],
+        },
+        "nominations": {
+            "bodies": ["mps"],
+            "snapshot_at": "2022-10-20T18:00:00+01:00",
+            "gate": {"name": "100 MPs", "minimum": 100, "bodies": ["mps"]},
+        },
+    }
+    contests.create_contest(**kw(world), organisation_id="cons", contest_id="oct-2022", spec=spec)
+    contests.open_nominations(**kw(world), contest_id="oct-2022")
+    nominate_range = iter(f"mp-{i:04d}" for i in range(3, 358))
+    for candidate, n in (("rishi-sunak", 150), ("penny-mordaunt", 90)):
+        for _ in range(n):
+            contests.nominate(
+                **kw(world),
+                contest_id="oct-2022",
+                nominator=next(nominate_range),
+                candidate=candidate,
+            )
+    contests.withdraw(**kw(world), contest_id="oct-2022", candidate="penny-mordaunt")
+    closed = contests.close_nominations(**kw(world), contest_id="oct-2022")
+    assert closed.unopposed == "rishi-sunak"
+    outcome = contests.gate_outcomes(uow=world.uow, contest_id="oct-2022")
+    assert (outcome["rishi-sunak"].count, outcome["rishi-sunak"].required) == (150, 100)
+    assert outcome["rishi-sunak"].denominator == 357
+    assert not outcome["penny-mordaunt"].passed
+    register = {
+        r.name: r.as_dict()
+        for r in contests.nomination_register_of(uow=world.uow, contest_id="oct-2022")
+    }
+    assert register["Rishi Sunak"]["required"] == 100
+    assert register["Penny Mordaunt"]["standing"] == "withdrawn"
+    declaration = results.declare(**kw(world), contest_id="oct-2022")
+    assert "100 MPs: passed: 150 of 100 needed (at least 100 of 357" in declaration.text
+    assert "Rishi Sunak is elected unopposed" in declaration.text

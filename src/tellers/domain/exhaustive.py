@@ -3,7 +3,9 @@
 The Conservative Party's procedure (1922 Committee; DESIGN "Exhaustive ballot"): MPs
 vote in successive secret ballots, one mark each. In the **first** ballot every
 candidate below a floor is eliminated (30 votes in July 2022: Zahawi 25 and Hunt 18
-went out); in later ballots the **lowest** candidate is eliminated; balloting stops when
+went out; in June 2019 the floors were 17 in the first ballot and 33 in the second,
+:attr:`ExhaustiveRule.floors`); where no floor applies, or nobody is below it, the
+**lowest** candidate is eliminated; balloting stops when
 ``remain`` candidates are left (two), and those survivors go to a wider ballot of the
 members. A candidate may withdraw between ballots; if only one candidate is left (the
 others having withdrawn, as Leadsom did in July 2016), they are **declared without a
@@ -32,14 +34,25 @@ class ExhaustiveRule:
     """How many candidates go on to the wider ballot."""
     first_round_floor: int | None = None
     """Votes needed in the first ballot to continue (None: only the lowest goes)."""
+    floors: tuple[int, ...] = ()
+    """Votes needed to continue in each ballot in turn, where the rules set several
+    (June 2019: 17 in the first ballot, 33 in the second); overrides
+    ``first_round_floor``. Later ballots eliminate the lowest."""
+
+    def floor_for(self, round_number: int) -> int | None:
+        """The floor of ballot ``round_number``, if the rules set one."""
+        if self.floors:
+            return self.floors[round_number - 1] if round_number <= len(self.floors) else None
+        return self.first_round_floor if round_number == 1 else None
 
     def problems(self) -> list[str]:
         """What is wrong with the rule itself."""
         out: list[str] = []
         if self.remain < 1:
             out.append(f"at least one candidate must remain, not {self.remain}")
-        if self.first_round_floor is not None and self.first_round_floor < 0:
-            out.append(f"a negative floor: {self.first_round_floor}")
+        floors = [*self.floors, *([self.first_round_floor] if self.first_round_floor else [])]
+        if any(f < 0 for f in floors):
+            out.append(f"a negative floor: {min(floors)}")
         return out
 
 
@@ -106,14 +119,15 @@ def decide_round(
     tie: tuple[str, ...] = ()
     if len(standing) > rule.remain:
         below: list[str] = []
-        if round_number == 1 and rule.first_round_floor is not None:
-            below = sorted(c for c in standing if tallies[c] < rule.first_round_floor)
+        floor = rule.floor_for(round_number)
+        if floor is not None:
+            below = sorted(c for c in standing if tallies[c] < floor)
             if len(standing) - len(below) < rule.remain:
                 below = []
         if below:
             eliminated += below
             standing -= set(below)
-            reasons.append(f"below the floor of {rule.first_round_floor}: {', '.join(below)}")
+            reasons.append(f"below the floor of {floor}: {', '.join(below)}")
         else:
             low = min(tallies[c] for c in standing)
             lowest = sorted(c for c in standing if tallies[c] == low)

@@ -17,7 +17,9 @@ from at least 3 affiliates, at least 2 of them trade unions, together holding at
 - ``THRESHOLD`` counts nominations from one **pool**: seat holders of some bodies, or
   affiliates of some kinds. The number needed is ``share x denominator`` rounded **up**
   in integers (Conventions and traps 2), the denominator being the pool's size
-  **snapshotted at a named instant** (traps 6) and printed with the outcome.
+  **snapshotted at a named instant** (traps 6) and printed with the outcome; or an
+  absolute ``minimum`` (the Conservative rules: 20 MPs in July 2022, 100 in October
+  2022), or the larger of the two.
 - ``AFFILIATE_ROUTE`` counts nominating affiliates of the route's kinds: at least
   ``min_affiliates`` of them, at least ``min_unions`` unions, and together at least
   ``min_membership_share`` of the affiliated membership of those kinds (exact fractions).
@@ -120,6 +122,9 @@ class GateNode:
     """For ``ALL``: the children are stages, each open only to those who passed the earlier."""
     share: Fraction = Fraction(0)
     rounding: Rounding = Rounding.UP
+    minimum: int = 0
+    """For ``THRESHOLD``: an absolute number of nominations needed at least (20 MPs,
+    100 MPs), alone (share 0) or with a share (the larger applies)."""
     bodies: tuple[BodyId, ...] = ()
     """For ``THRESHOLD``: nominations from seat holders of these bodies."""
     affiliate_kinds: tuple[AffiliateKind, ...] = ()
@@ -167,8 +172,10 @@ class GateNode:
             if node.op is GateOp.THRESHOLD:
                 if bool(node.bodies) == bool(node.affiliate_kinds):
                     out.append(f"{where}: count either seats in bodies or affiliates, not both")
-                if not 0 < node.share <= 1:
+                if not 0 < node.share <= 1 and not (node.share == 0 and node.minimum > 0):
                     out.append(f"{where}: share {node.share} is not in (0, 1]")
+                if node.minimum < 0:
+                    out.append(f"{where}: a negative minimum")
             if node.op is GateOp.AFFILIATE_ROUTE and not node.affiliate_kinds:
                 out.append(f"{where}: an affiliate route needs affiliate kinds")
             if node.snapshot_at is not None and node.snapshot_at.utcoffset() is None:
@@ -211,6 +218,7 @@ class GateOutcome:
     denominator: int = 0
     share: Fraction = Fraction(0)
     rounding: Rounding = Rounding.UP
+    minimum: int = 0
     snapshot_at: datetime | None = None
     snapshot_label: str = ""
     unions: int = 0
@@ -250,6 +258,7 @@ class GateOutcome:
                 "share": format_amount(self.share),
                 "denominator": self.denominator,
                 "rounding": self.rounding.value,
+                "minimum": self.minimum,
                 "snapshot_at": format_instant(self.snapshot_at) if self.snapshot_at else None,
                 "snapshot_label": self.snapshot_label,
             }
@@ -355,7 +364,7 @@ def evaluate(
             got = seat_nominations.get(gate.name, 0)
         else:
             got = sum(1 for a in affiliates if a.kind in gate.affiliate_kinds)
-        need = required_share(gate.share, snap.denominator, gate.rounding)
+        need = max(required_share(gate.share, snap.denominator, gate.rounding), gate.minimum)
         return GateOutcome(
             name=gate.name,
             op=op,
@@ -365,6 +374,7 @@ def evaluate(
             denominator=snap.denominator,
             share=gate.share,
             rounding=gate.rounding,
+            minimum=gate.minimum,
             snapshot_at=snap.at,
             snapshot_label=snap.label,
         )
@@ -454,8 +464,9 @@ def gate_from_spec(
 ) -> GateNode:
     """A gate tree from its spec (the parsers and the error maker are the spec module's).
 
-    Spec keys: ``{name, all: [..] | any: [..], staged?}``, ``{name, threshold: share,
-    bodies: [id] | affiliate_kinds: [kind], rounding?, snapshot_at?, snapshot_label?}``
+    Spec keys: ``{name, all: [..] | any: [..], staged?}``, ``{name, threshold?: share,
+    minimum?: int, bodies: [id] | affiliate_kinds: [kind], rounding?, snapshot_at?,
+    snapshot_label?}``
     or ``{name, affiliate_route: {affiliate_kinds: [kind], min_affiliates?,
     min_unions?, min_membership_share?}, snapshot_at?, snapshot_label?}``.
     """
@@ -490,7 +501,7 @@ def gate_from_spec(
                     for i, c in enumerate(items)
                 ),
             )
-    if "threshold" in raw:
+    if "threshold" in raw or "minimum" in raw:
         rounding = raw.get("rounding", "up")
         try:
             rounding_value = Rounding(rounding)
@@ -500,7 +511,8 @@ def gate_from_spec(
         return GateNode(
             op=GateOp.THRESHOLD,
             name=name,
-            share=parse_share(raw["threshold"], f"{key}.threshold"),
+            share=parse_share(raw.get("threshold", "0"), f"{key}.threshold"),
+            minimum=int(raw.get("minimum", 0)),
             rounding=rounding_value,
             bodies=tuple(BodyId(str(b)) for b in raw.get("bodies", ())),
             affiliate_kinds=kinds_of(raw.get("affiliate_kinds", ()), f"{key}.affiliate_kinds"),

@@ -612,7 +612,13 @@ def _change_json(c: ElectorateChange) -> dict[str, Any]:
 def declaration_text(result: Result, *, audit_head: str, declared_at: datetime) -> str:
     """The declaration as plain text, in the order a returning officer reads it."""
     lines = [f"Declaration of the result: {result.title}", ""]
-    if result.gate is not None:
+    if result.gate is not None and result.gate.gates:
+        lines.append("Nominations (each gate, with its denominator and snapshot):")
+        for row in result.gate.register:
+            lines.append(f"  {row.name}: {row.nominations} nominations, {row.standing.value}")
+            lines.extend(_gate_lines(result.gate.gates[row.candidate], "    "))
+        lines.append("")
+    elif result.gate is not None:
         g = result.gate
         lines.append(
             f"Nominations: {g.required} needed ({_fraction(g.threshold)} of {g.denominator}, "
@@ -622,9 +628,6 @@ def declaration_text(result: Result, *, audit_head: str, declared_at: datetime) 
         )
         for row in g.register:
             lines.append(f"  {row.name}: {row.nominations} nominations, {row.standing.value}")
-            outcome = g.gates.get(row.candidate)
-            if outcome is not None:
-                lines.extend(_gate_lines(outcome, "    "))
         lines.append("")
     if result.unopposed:
         winner = result.options[result.winners[0]]
@@ -703,9 +706,14 @@ def _gate_lines(outcome: GateOutcome, indent: str) -> list[str]:
     mark = "passed" if outcome.passed else ("not reached" if not outcome.reached else "FAILED")
     d = outcome.as_dict()
     if "required" in d and "count" in d:
+        rule = (
+            f"at least {outcome.minimum}"
+            if outcome.share == 0
+            else f"{format_amount(outcome.share * 100)}%"
+        )
         detail = (
             f"{outcome.count} of {outcome.required} needed "
-            f"({format_amount(outcome.share * 100)}% of "
+            f"({rule} of "
             f"{outcome.denominator}, rounded {outcome.rounding.value}; size taken at "
             f"{d['snapshot_at']}{', ' + outcome.snapshot_label if outcome.snapshot_label else ''})"
         )

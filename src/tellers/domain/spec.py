@@ -19,7 +19,8 @@ Keys (``?`` marks optional ones)::
                      ruling?: text, allow_self_nomination?: bool, closes_at?: instant,
                      gate?: a staged AND/OR gate tree (:func:`tellers.domain.gates.gate_from_spec`)}
     re_open_nominations?  bool: "re-open nominations" stands on the ballot (default false)
-    exhaustive?     {remain?: int (2), first_round_floor?: int}: one ballot of an exhaustive
+    exhaustive?     {remain?: int (2), first_round_floor?: int, floors?: [int, ...]}: one
+                     ballot of an exhaustive
                      ballot of a body (the first; later ones are made by the service)
     college?        {mode?: "combined elimination"|"first preferences", sections: [{name,
                      weight: share}]}: weighted sections, named as the electorate's
@@ -252,7 +253,10 @@ def contest_from_spec(
         incumbent = n.get("incumbent")
         nomination = NominationRule(
             bodies=tuple(BodyId(str(b)) for b in _list(n.get("bodies", []), "nominations.bodies")),
-            threshold=parse_share(n.get("threshold"), "nominations.threshold"),
+            threshold=parse_share(
+                n["threshold"] if "threshold" in n or "gate" not in n else _gate_share(n["gate"]),
+                "nominations.threshold",
+            ),
             snapshot_at=_instant(n.get("snapshot_at"), "nominations.snapshot_at"),
             snapshot_label=str(n.get("snapshot_label", "")),
             incumbent=PersonId(str(incumbent)) if incumbent is not None else None,
@@ -298,6 +302,28 @@ def contest_from_spec(
         exhaustive_round=1 if "exhaustive" in spec else 0,
         college=_college(spec["college"]) if "college" in spec else None,
     )
+
+
+def _gate_share(raw: object) -> Fraction:
+    """The share of a gate's first seat-counting threshold (the register's headline rule).
+
+    A gate of absolute minimums only has no share: its headline share is then 1/1000, a
+    placeholder that counts for nothing (the gate's own outcomes decide).
+    """
+    if isinstance(raw, Mapping):
+        if "threshold" in raw and raw.get("bodies"):
+            share = parse_share(raw["threshold"], "nominations.gate.threshold")
+            if share > 0:
+                return share
+        for key in ("all", "any"):
+            for child in raw.get(key, ()) or ():
+                found = _gate_share(child)
+                if found != _NO_SHARE:
+                    return found
+    return _NO_SHARE
+
+
+_NO_SHARE = Fraction(1, 1000)
 
 
 def _exhaustive(raw: object) -> ExhaustiveRule:

@@ -443,9 +443,13 @@ def _gated_register(uow: UnitOfWork, contest: Contest) -> tuple[RegisterRow, ...
     assert gate is not None
     outcomes = _outcomes(uow, contest)
     tally = Counter(n.candidate for n in uow.contests.nominations(contest.id))
+    seat_node = next((n for n in rule.gate.walk() if n.counts_seats), None) if rule.gate else None
     rows: list[RegisterRow] = []
     for c in contest.candidates:
         passed = outcomes[c.id].passed
+        required = (
+            outcomes[c.id].find(seat_node.name).required if seat_node is not None else gate.required
+        )
         is_incumbent = rule.incumbent is not None and str(c.id) == str(rule.incumbent)
         if c.withdrawn:
             standing = (
@@ -462,7 +466,7 @@ def _gated_register(uow: UnitOfWork, contest: Contest) -> tuple[RegisterRow, ...
                 candidate=c.id,
                 name=c.name,
                 nominations=tally.get(c.id, 0),
-                required=gate.required,
+                required=required,
                 standing=standing,
             )
         )

@@ -11,9 +11,10 @@ withdrawals, through the services.
 This rule counts **one** ballot: each paper's rank-1 mark (an overvote or a blank rank 1
 is invalid, as in :mod:`tellers.counting.rules.plurality`), then decides the round:
 
-- ``round`` (default 1) and ``floor`` (default none): in round 1, every candidate below
-  the floor is eliminated, unless that would leave fewer than ``remain``; otherwise the
-  single lowest is eliminated. A tie for lowest eliminates nobody: it is reported in
+- ``round`` (default 1, reported only) and ``floor`` (default none): every candidate
+  below this ballot's floor is eliminated, unless that would leave fewer than
+  ``remain``; if there is no floor or nobody is below it, the single lowest is
+  eliminated. A tie for lowest eliminates nobody: it is reported in
   ``details["tie"]`` (the rules' remedy is a fresh ballot, not a lot).
 - ``remain`` (default 2): with ``remain`` or fewer continuing, balloting is over and
   the continuing candidates are the ``winners`` (they go on to the wider ballot).
@@ -69,7 +70,7 @@ def count(profile: Profile, params: CountParams) -> CountResult:
     tie: list[str] = []
     if len(standing) > remain:
         below: list[str] = []
-        if round_number == 1 and floor is not None:
+        if floor is not None:
             below = sorted(c for c in standing if tallies[c] < floor)
             if len(standing) - len(below) < remain:
                 below = []
@@ -95,7 +96,7 @@ def count(profile: Profile, params: CountParams) -> CountResult:
                 tallies=dict(tallies),
                 exhausted=invalid,
                 eliminated=tuple(eliminated),
-                threshold=floor if round_number == 1 else None,
+                threshold=floor,
             ),
         ),
         valid=sum(tallies.values()),
