@@ -44,6 +44,7 @@ METHODS: Mapping[str, str] = {
     "copeland": "tellers.counting.rules.copeland",
     "minimax": "tellers.counting.rules.minimax",
     "motion": "tellers.counting.rules.motion",
+    "exhaustive-ballot": "tellers.counting.rules.exhaustive_ballot",
     "stv-rctab": "tellers.counting.rules.stv_rctab",
     "bottoms-up": "tellers.counting.rules.bottoms_up",
     "sequential-irv": "tellers.counting.rules.sequential_irv",
