@@ -179,9 +179,40 @@ def canonical_bytes(value: Any) -> bytes:
     return canonical_json(value)
 
 
-def part_digests(body: Mapping[str, Any]) -> dict[str, str]:
-    """SHA-256 (hex) of the canonical JSON of each part in :data:`DIGESTED_PARTS`."""
+def part_digests(body: Mapping[str, Any], *, canonical: bool = False) -> dict[str, str]:
+    """SHA-256 (hex) of the canonical JSON of each part in :data:`DIGESTED_PARTS`.
+
+    Args:
+        body: a board body.
+        canonical: the body is known to have been read from canonical JSON (so the C
+            encoder's output is canonical for every part, and the check is skipped).
+    """
+    if canonical:
+        return {
+            name: sha256_hex(
+                json.dumps(
+                    body.get(name), ensure_ascii=False, sort_keys=True, separators=(",", ":")
+                ).encode("utf-8")
+            )
+            if _bmp_keys(body.get(name))
+            else sha256_hex(canonical_json(body.get(name)))
+            for name in DIGESTED_PARTS
+        }
     return {name: sha256_hex(canonical_bytes(body.get(name))) for name in DIGESTED_PARTS}
+
+
+def _bmp_keys(value: Any) -> bool:
+    """Whether every object key in ``value`` lies in the basic multilingual plane."""
+    stack = [value]
+    while stack:
+        v = stack.pop()
+        if isinstance(v, Mapping):
+            if any(ord(ch) > 0xFFFF for k in v for ch in k):
+                return False
+            stack.extend(v.values())
+        elif isinstance(v, list) and set(map(type, v)) != {str}:
+            stack.extend(v)
+    return True
 
 
 # -- the contest definition -------------------------------------------------------------
@@ -345,14 +376,51 @@ def decode_ballots(part: Mapping[str, Any]) -> Counter[BoardBallot]:
     options, rejections = lists["options"], lists["rejections"]
     distinct: Counter[str] = Counter(lines)
     out: Counter[BoardBallot] = Counter()
+    by_s, by_c = _by_token(sections), _by_token(channels)
+    by_o, by_r = _by_token(options), _by_token(rejections)
     for line, n in distinct.items():
-        try:
-            ballot = _parse_line(line, sections, channels, options, rejections)
-        except (ValueError, IndexError, TypeError) as err:
-            where = f"ballots.lines[{lines.index(line)}]"
-            raise _bad(where=where, problem=f"{line!r} is not a ballot line: {err}") from err
+        ballot = _parse_fast(line, by_s, by_c, by_o, by_r)
+        if ballot is None:  # the careful parse says what is wrong
+            try:
+                ballot = _parse_line(line, sections, channels, options, rejections)
+            except (ValueError, IndexError, TypeError) as err:
+                where = f"ballots.lines[{lines.index(line)}]"
+                raise _bad(where=where, problem=f"{line!r} is not a ballot line: {err}") from err
         out[ballot] += n
     return out
+
+
+def _by_token(table: Sequence[str]) -> dict[str, str]:
+    """Each entry of ``table`` by its index written in decimal (no leading zeros)."""
+    return {str(i): name for i, name in enumerate(table)}
+
+
+def _parse_fast(
+    line: object,
+    by_s: Mapping[str, str],
+    by_c: Mapping[str, str],
+    by_o: Mapping[str, str],
+    by_r: Mapping[str, str],
+) -> BoardBallot | None:
+    """A well-formed line parsed by table lookups; None for anything else."""
+    if type(line) is not str:
+        return None
+    tokens = line.split(" ")
+    if len(tokens) < 2:
+        return None
+    try:
+        section, channel = by_s[tokens[0]], by_c[tokens[1]]
+        rest = tokens[2:]
+        if rest and rest[0][:1] == "r":
+            if len(rest) != 1:
+                return None
+            return BoardBallot(section=section, channel=channel, rejection=by_r[rest[0][1:]])
+        ranking = tuple(map(by_o.__getitem__, rest))
+    except KeyError:
+        return None
+    if len(set(ranking)) != len(ranking):
+        return None
+    return BoardBallot(section=section, channel=channel, ranking=ranking)
 
 
 def _index(token: str, table: Sequence[str], what: str) -> str:

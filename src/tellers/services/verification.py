@@ -277,7 +277,7 @@ def _check_digests(rep: _Report, body: Mapping[str, Any]) -> None:
     if not isinstance(stated, Mapping):
         rep.add("digests", False, "no digests object")
         return
-    actual = part_digests(body)
+    actual = part_digests(body, canonical=True)
     changed = [name for name, digest in actual.items() if stated.get(name) != digest]
     if changed:
         rep.add(
