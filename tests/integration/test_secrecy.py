@@ -12,6 +12,9 @@ the whole database (files included) and the logs, tries to link voters to ballot
   k-th voter cast the k-th ballot;
 - by **joining on the transaction id** (PostgreSQL ``xmin``): the roll row a cast
   updates and the ballot it inserts carry the id of the transaction that wrote them;
+- on SQLite, by reading the **database file as bytes** (a checkpointed copy): voted
+  roll and credential records and ballots in the order of their byte offsets, forwards
+  and backwards, against each other and every ordering above;
 - by reading SQLite's **write-ahead log file** commit by commit, diffing each page
   image with the one before to see who was marked voted and which ballot appeared;
 - by **timestamps** (any column of the ballot box that looks like a time) and by the
@@ -33,7 +36,10 @@ import os
 import random
 import re
 import secrets
+import shutil
+import sqlite3
 import sys
+import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -211,6 +217,42 @@ def _ballots_in(page: bytes, ballot_ids: set[bytes]) -> set[bytes]:
     return {m.group() for m in _HEX32.finditer(page) if m.group() in ballot_ids}
 
 
+def _sqlite_file_orders(path: str, ballot_ids: set[str]) -> tuple[list[str], list[str]]:
+    """Voters and ballots in the order their records lie in the database file.
+
+    A copy of the files is checkpointed first (as any checkpoint would leave them), then
+    read as bytes: each voted roll or used credential record, and each ballot id, is
+    taken at its first byte offset. Within a page SQLite writes cells from the end
+    backwards as they arrive, so this order carries whatever insertion order survives.
+    """
+    with tempfile.TemporaryDirectory() as tmp:
+        copy = Path(tmp) / "copy.db"
+        shutil.copyfile(path, copy)
+        if Path(path + "-wal").exists():
+            shutil.copyfile(path + "-wal", str(copy) + "-wal")
+        conn = sqlite3.connect(copy)
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        conn.close()
+        data = copy.read_bytes()
+    ids = {b.encode() for b in ballot_ids}
+    voters: list[str] = []
+    seen: set[bytes] = set()
+    hits = list(_PERSON.finditer(data))
+    for i, m in enumerate(hits):
+        end = hits[i + 1].start() if i + 1 < len(hits) else m.end() + 200
+        record = data[m.end() : min(end, m.end() + 300)]
+        if (b"online" in record or b"used" in record) and m.group() not in seen:
+            seen.add(m.group())
+            voters.append(m.group().decode())
+    ballots: list[str] = []
+    found: set[bytes] = set()
+    for m in _HEX32.finditer(data):
+        if m.group() in ids and m.group() not in found:
+            found.add(m.group())
+            ballots.append(m.group().decode())
+    return voters, ballots
+
+
 def _sqlite_wal_links(path: str, ballot_ids: set[str]) -> dict[str, str]:
     """Read the write-ahead log as a file: link the voter and the ballot of each commit.
 
@@ -301,6 +343,20 @@ def _measure(database: Database, log: Callable[[], str]) -> Measured:
             orderings["join roll.xmin = ballots.xmin"] = _xmin_join(conn, truth)
         else:
             path = database.url.removeprefix("sqlite:///")
+            file_voters, file_ballots = _sqlite_file_orders(path, set(truth.values()))
+            for vname, vorder in {**voters, "file offset of voted records": file_voters}.items():
+                for bname, border in {
+                    "ballots by file offset": file_ballots,
+                    "ballots by file offset (reversed)": file_ballots[::-1],
+                }.items():
+                    orderings[f"{vname} x {bname}"] = _accuracy(vorder, border, truth)
+            for bname, border in ballots.items():
+                orderings[f"file offset of voted records x {bname}"] = _accuracy(
+                    file_voters, border, truth
+                )
+                orderings[f"file offset of voted records (reversed) x {bname}"] = _accuracy(
+                    file_voters[::-1], border, truth
+                )
             links = _sqlite_wal_links(path, set(truth.values()))
             correct = sum(1 for person, ballot in links.items() if truth.get(person) == ballot)
             wal["write-ahead log file, commit by commit"] = correct / len(truth)
