@@ -208,3 +208,73 @@ def test_tellers_replay_command_replays_the_trigger_example() -> None:
         pytest.skip("`tellers replay` does not hand scenario.json folders to replay_rules yet")
     assert done.returncode == 0, done.stderr
     check_s9(json.loads(done.stdout)["outputs"])
+
+
+def test_every_rules_field_of_a_contest_round_trips_through_the_sql_codec() -> None:
+    """The SQL store keeps the contest as one JSON document: the new rule fields must
+    come back equal (gate trees, snapshots, triggers, changes, statute, college, RON)."""
+    from dataclasses import replace
+    from datetime import date
+    from fractions import Fraction
+
+    from tellers.domain.amendment import CredentialPolicy, ElectorateChange
+    from tellers.domain.college import CollegeMode, CollegeRule, CollegeSection
+    from tellers.domain.contest import Contest
+    from tellers.domain.exhaustive import ExhaustiveRule
+    from tellers.domain.gates import DenominatorSnapshot, SupportingNomination
+    from tellers.domain.ids import AffiliateId, BodyId, CandidateId, ContestId, OfficerId
+    from tellers.domain.spec import contest_from_spec
+    from tellers.domain.statute import StatutoryBallot
+    from tellers.domain.trigger import TriggerRule, TriggerState
+    from tellers.storage.sql import codec
+
+    spec = json.loads((EXAMPLES / "s7-staged-gates-2020" / "scenario.json").read_text())
+    create = next(s for s in spec["steps"] if s["do"] == "create_contest")
+    at = datetime(2020, 1, 7, 9, tzinfo=UTC)
+    contest = replace(
+        contest_from_spec(create["spec"], contest_id=ContestId("c"), organisation_id="o"),  # type: ignore[arg-type]
+        gate_snapshots=(
+            DenominatorSnapshot(node="CLPs", denominator=648, membership=0, at=at, label="x"),
+        ),
+        supporting=(
+            SupportingNomination(
+                affiliate=AffiliateId("clp-001"), candidate=CandidateId("k"), at=at
+            ),
+        ),
+        trigger=TriggerState(
+            rule=TriggerRule(body=BodyId("mps"), share=Fraction(3, 20), chair=OfficerId("chair")),
+            denominator=359,
+            snapshot_at=at,
+            letters=("ab", "cd"),
+            reached_at=at,
+        ),
+        electorate_changes=(
+            ElectorateChange(
+                sequence=1,
+                at=at,
+                ruling="r",
+                previous_version="a",
+                new_version="b",
+                policy=CredentialPolicy.KEEP_UNTIL_USED,
+                added=2,
+                eligible_by_section={"members": 5},
+            ),
+        ),
+        re_open_nominations=True,
+        exhaustive=ExhaustiveRule(remain=2, floors=(17, 33)),
+        exhaustive_round=2,
+        college=CollegeRule(
+            sections=(
+                CollegeSection(name="caucus", weight=Fraction(1, 2)),
+                CollegeSection(name="members", weight=Fraction(1, 2)),
+            ),
+            mode=CollegeMode.FIRST_PREFERENCES,
+        ),
+        statute=StatutoryBallot(
+            rule_set="TULRCA industrial action ballots",
+            version="TUA-2016",
+            opened_on=date(2018, 6, 26),
+            important_public_services=True,
+        ),
+    )
+    assert codec.loads(Contest, codec.dumps(contest)) == contest
