@@ -137,7 +137,22 @@ def test_a_malformed_ballot_line_is_named(line: str, problem: str) -> None:
 # -- the contest definition --------------------------------------------------------------
 
 
-@pytest.mark.parametrize("spec", [ELECTION_SPEC, MOTION_SPEC])
+COLLEGE_SPEC = {
+    **ELECTION_SPEC,
+    "re_open_nominations": True,
+    "college": {
+        "mode": "combined elimination",
+        "sections": [
+            {"name": "members", "weight": "2/3"},
+            {"name": "new members", "weight": "1/3"},
+        ],
+    },
+    "exhaustive": {"remain": 2, "floors": [17, 33]},
+    "reissue_cutoff": "2024-06-10T12:00:00+01:00",
+}
+
+
+@pytest.mark.parametrize("spec", [ELECTION_SPEC, MOTION_SPEC, COLLEGE_SPEC])
 def test_the_published_contest_reads_back_as_the_same_rules(spec: dict[str, Any]) -> None:
     contest = contest_from_spec(
         spec, contest_id=ContestId("c1"), organisation_id=OrganisationId("org")

@@ -302,6 +302,22 @@ def contest_definition(contest: Contest) -> dict[str, Any]:
         out["nominations"] = nominations
     if contest.reissue_cutoff is not None:
         out["reissue_cutoff"] = contest.reissue_cutoff.isoformat()
+    if contest.re_open_nominations:
+        out["re_open_nominations"] = True
+    if contest.college is not None:
+        out["college"] = {
+            "mode": contest.college.mode.value,
+            "sections": [
+                {"name": s.name, "weight": _share(s.weight)} for s in contest.college.sections
+            ],
+        }
+    if contest.exhaustive is not None:
+        e = contest.exhaustive
+        exhaustive: dict[str, Any] = {"remain": e.remain, "floors": list(e.floors)}
+        if e.first_round_floor is not None:
+            exhaustive["first_round_floor"] = e.first_round_floor
+        out["exhaustive"] = exhaustive
+        out["exhaustive_round"] = contest.exhaustive_round
     return out
 
 

@@ -107,6 +107,9 @@ _COUNT_ORDER = (
     "tie_breaks",
     "winners",
 )
+_NOT_FROM_BALLOTS = frozenset({"nominations", "electorate_changes"})
+"""Parts of a result that state decisions made before voting, not counts of ballots."""
+
 _ROUND_ORDER = ("number", "tallies", "exhausted", "threshold", "elected", "eliminated", "transfers")
 
 
@@ -443,6 +446,8 @@ def _recount(
         options = tuple(str(k) for k in definition["ballot"])
         if not contest.is_motion:
             contest = replace(contest, ballot=tuple(CandidateId(k) for k in options))
+        if "exhaustive_round" in definition:
+            contest = replace(contest, exhaustive_round=int(definition["exhaustive_round"]))
         board_options = tuple(body["ballots"]["options"])
         if board_options != contest.options():
             rep.add(
@@ -485,7 +490,8 @@ def _recount(
     if not isinstance(published, Mapping):
         rep.add("recount", False, "the published result is not an object")
         return winners, 0, recount
-    compared = {k: v for k, v in published.items() if k != "nominations"}
+    compared = {k: v for k, v in published.items() if k not in _NOT_FROM_BALLOTS}
+    recount = {k: v for k, v in recount.items() if k not in _NOT_FROM_BALLOTS}
     diff = _first_difference(compared, recount)
     if diff is not None:
         path, pub, rec = diff
