@@ -283,3 +283,53 @@ def test_an_organisation_can_set_the_commencement_of_the_turnout_repeal() -> Non
     with world.uow as uow:
         logged = [e.parameters for e in uow.audit.iter() if e.action == "commence_rule_version"]
     assert logged[0]["effective_from"] == "2026-10-01"
+
+
+def test_a_union_executive_election_gets_an_s52_report_and_a_re_election_date() -> None:
+    """A general secretary election (TULRCA ss.46-52): counted, declared, reported on by
+    the scrutineer with valid votes per candidate, and due for re-election within five
+    years of the declaration. The figures are illustrative (no published source)."""
+    world = new_world("2021-07-01T09:00:00+01:00")
+    organisations.create_organisation(**kw(world), organisation_id="u", name="A Union")
+    rows = [
+        PersonRow(
+            id=f"u-{i:04d}",
+            name=f"Member {i}",
+            memberships=(MembershipRow(kind=MembershipKind.MEMBER, start=date(2015, 1, 1)),),
+        )
+        for i in range(100)
+    ]
+    people.import_people(**kw(world), organisation_id="u", rows=rows)
+    spec = {
+        "kind": "election",
+        "title": "General secretary 2021",
+        "method": "plurality",
+        "candidates": [{"id": "a", "name": "Ann"}, {"id": "b", "name": "Bob"}],
+        "electorate": {
+            "version": "rule book 2021",
+            "sections": [{"name": "members", "kind": "member", "channels": ["post"]}],
+        },
+    }
+    contests.create_contest(**kw(world), organisation_id="u", contest_id="gs", spec=spec)
+    contests.open_voting(**kw(world), contest_id="gs")
+    issued = credentials.issue_credentials(**kw(world), contest_id="gs")
+    cast_returns(
+        world,
+        "gs",
+        issued,
+        {"members": Returns(post=[(("a",), 30), (("b",), 20)], spoilt_post=[])},
+    )
+    world.clock.set(at("2021-08-24T12:00:00+01:00"))
+    contests.close_voting(**kw(world), contest_id="gs")
+    results.count(**kw(world), contest_id="gs")
+    world.clock.set(at("2021-08-25T10:00:00+01:00"))
+    results.declare(**kw(world), contest_id="gs")
+    assert rulesets.reelection_due(uow=world.uow, contest_id="gs") == date(2026, 8, 24)
+    with pytest.raises(NotFound):
+        rulesets.reelection_due(uow=world.uow, contest_id="nope")
+    report = rulesets.scrutineer_report(
+        uow=world.uow, contest_id="gs", scrutineer="An independent scrutineer", section="s.52"
+    )
+    assert (report.distributed, report.returned) == (100, 50)
+    assert dict(report.valid) == {"Ann": 30, "Bob": 20}
+    assert "TULRCA 1992 s.52" in scrutineer_text(report)
