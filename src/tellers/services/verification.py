@@ -660,11 +660,18 @@ def _check_audit_content(
     opened = _for_contest(upto, cid, "open_voting")
     roll = body.get("roll", {})
     if opened:
-        logged = opened[0].parameters.get("eligible_by_section")
+        amended = [
+            e
+            for e in _for_contest(upto, cid, "amend_electorate")
+            if e.sequence > opened[0].sequence
+        ]
+        last = amended[-1] if amended else opened[0]
+        logged = last.parameters.get("eligible_by_section")
         stated = {str(r.get("section")): r.get("eligible") for r in roll.get("sections", [])}
         if logged != stated:
             problems.append(
-                f"eligible by section logged at opening {logged}, on the board {stated}"
+                f"eligible by section logged at entry {last.sequence} {logged}, "
+                f"on the board {stated}"
             )
     else:
         problems.append("the log does not record the opening of voting")
