@@ -421,3 +421,64 @@ def test_an_absolute_minimum_of_100_mps_leaves_one_candidate_elected_unopposed()
     declaration = results.declare(**kw(world), contest_id="oct-2022")
     assert "100 MPs: passed: 150 of 100 needed (at least 100 of 357" in declaration.text
     assert "Rishi Sunak is elected unopposed" in declaration.text
+
+
+LABOUR_RULE_BOOK = {
+    "name": "Labour rule book",
+    "versions": [
+        {
+            "version": "2018 conference",
+            "effective_from": "2018-09-26",
+            "settings": {"contest": {"nominations": {"threshold": "10%"}}},
+            "source": "vacancy: 10% of PLP+EPLP (the 2020 rules, README 1.5); date assumed",
+        },
+        {
+            "version": "2021 conference",
+            "effective_from": "2021-09-29",
+            "settings": {"contest": {"nominations": {"threshold": "20%"}}},
+            "source": "vacancy: 20% of the PLP (conference 2021); date assumed",
+        },
+    ],
+}
+
+
+@pytest.mark.parametrize(
+    ("opened", "version", "required"),
+    [("2020-01-07", "2018 conference", 22), ("2024-07-10", "2021 conference", 44)],
+)
+def test_a_contest_takes_its_threshold_from_the_rule_book_in_force_when_it_opens(
+    opened: str, version: str, required: int
+) -> None:
+    from tellers.services import rulesets
+
+    world, _ = labour_2020()
+    rulesets.adopt_rule_set(
+        **kw(world), organisation_id="labour", rules=LABOUR_RULE_BOOK, ruling="rule book"
+    )
+    spec = {
+        "kind": "leadership",
+        "title": "Leader",
+        "method": "irv",
+        "electorate": {"version": "v", "sections": [{"name": "members", "kind": "member"}]},
+        "nominations": {
+            "bodies": ["plp", "eplp"],
+            "threshold": "50%",  # the rule book overrides what the spec says
+            "snapshot_at": "2020-01-07T09:00:00+00:00",
+        },
+    }
+    cid, applied = rulesets.create_contest_under_rules(
+        **kw(world),
+        organisation_id="labour",
+        contest_id="vacancy",
+        spec=spec,
+        rule_set_name="Labour rule book",
+        opened_on=date.fromisoformat(opened),
+    )
+    assert applied.version == version
+    contest = contests.open_nominations(**kw(world), contest_id=cid)
+    assert contest.rule_version == f"Labour rule book: {version}"
+    assert contest.gate is not None
+    assert (contest.gate.denominator, contest.gate.required) == (216, required)
+    with world.uow as uow:
+        created = [e.parameters for e in uow.audit.iter() if e.action == "create_contest"]
+    assert created[-1]["rules"]["version"] == version

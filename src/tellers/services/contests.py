@@ -105,39 +105,51 @@ def create_contest(
         spec, contest_id=ContestId(contest_id), organisation_id=OrganisationId(organisation_id)
     )
     with uow:
-        uow.organisations.get(contest.organisation_id)
-        if contest.nomination is not None:
-            for body in contest.nomination.bodies:
-                uow.organisations.get_body(body)
-            if contest.nomination.incumbent is not None:
-                uow.people.get(contest.nomination.incumbent)
-        uow.contests.add(contest)
-        params: dict[str, Any] = {
-            "contest": contest.id,
-            "organisation": contest.organisation_id,
-            "kind": contest.kind.value,
-            "title": contest.title,
-            "rule_version": contest.rule_version,
-            "electorate_version": contest.electorate.version,
-            "sections": [s.name for s in contest.electorate.sections],
-            "method": contest.method,
-            "seats": contest.seats,
-            "seed": contest.seed,
-        }
-        if contest.motion is not None:
-            params["binding"] = contest.motion.binding
-        if contest.nomination is not None:
-            n = contest.nomination
-            params["nominations"] = {
-                "bodies": list(n.bodies),
-                "threshold": f"{n.threshold.numerator}/{n.threshold.denominator}",
-                "incumbent": n.incumbent,
-                "incumbent_on_ballot": n.incumbent_on_ballot,
-                "ruling": n.ruling,
-            }
-        _log(uow, clock, officer, "create_contest", **params)
+        _add_contest(uow, clock, officer, contest)
         uow.commit()
     return contest
+
+
+def _add_contest(
+    uow: UnitOfWork,
+    clock: Clock,
+    officer: OfficerId,
+    contest: Contest,
+    extra: Mapping[str, Any] | None = None,
+) -> None:
+    """Check a new contest's references, add it and log it, in the open transaction."""
+    uow.organisations.get(contest.organisation_id)
+    if contest.nomination is not None:
+        for body in contest.nomination.bodies:
+            uow.organisations.get_body(body)
+        if contest.nomination.incumbent is not None:
+            uow.people.get(contest.nomination.incumbent)
+    uow.contests.add(contest)
+    params: dict[str, Any] = {
+        "contest": contest.id,
+        "organisation": contest.organisation_id,
+        "kind": contest.kind.value,
+        "title": contest.title,
+        "rule_version": contest.rule_version,
+        "electorate_version": contest.electorate.version,
+        "sections": [s.name for s in contest.electorate.sections],
+        "method": contest.method,
+        "seats": contest.seats,
+        "seed": contest.seed,
+    }
+    if contest.motion is not None:
+        params["binding"] = contest.motion.binding
+    if contest.nomination is not None:
+        n = contest.nomination
+        params["nominations"] = {
+            "bodies": list(n.bodies),
+            "threshold": f"{n.threshold.numerator}/{n.threshold.denominator}",
+            "incumbent": n.incumbent,
+            "incumbent_on_ballot": n.incumbent_on_ballot,
+            "ruling": n.ruling,
+        }
+    params.update(extra or {})
+    _log(uow, clock, officer, "create_contest", **params)
 
 
 def amend_incumbent_rule(

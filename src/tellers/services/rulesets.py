@@ -48,6 +48,7 @@ __all__ = [
     "adopt_rule_set",
     "amend_rule_set",
     "commence_rule_version",
+    "create_contest_under_rules",
     "create_statutory_ballot",
     "industrial_action_notice",
     "reelection_due",
@@ -353,6 +354,76 @@ def create_statutory_ballot(
         )
         uow.commit()
     return contest.id, rules
+
+
+def _merged(base: Mapping[str, Any], rules: Mapping[str, Any]) -> dict[str, Any]:
+    """``base`` with ``rules`` laid over it, tables merged key by key (the rules win)."""
+    out = dict(base)
+    for key, value in rules.items():
+        if isinstance(value, Mapping) and isinstance(out.get(key), Mapping):
+            out[key] = _merged(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+def create_contest_under_rules(
+    *,
+    uow: UnitOfWork,
+    clock: Clock,
+    officer: OfficerId,
+    organisation_id: str,
+    contest_id: str,
+    spec: Mapping[str, Any],
+    rule_set_name: str,
+    opened_on: date,
+) -> tuple[str, RuleVersion]:
+    """Create a contest under the version of a rule set in force on ``opened_on``.
+
+    The version's ``settings["contest"]`` is a partial contest spec (for example
+    ``{"nominations": {"threshold": "20%"}}``): it is laid over ``spec`` (the rule book
+    wins where both speak) and the contest records ``"<rule set>: <version>"`` as its
+    ``rule_version``. The audit entry names the version, its commencement and the
+    settings applied.
+
+    Raises:
+        NotFound: no such organisation or rule set.
+        NoRuleInForce: no version in force on ``opened_on``.
+        InvalidSpec: the merged spec cannot be used.
+    """
+    from tellers.services.contests import _add_contest
+
+    with uow:
+        rules_set = _load(uow, organisation_id, rule_set_name)
+        version = rules_set.in_force_on(opened_on)
+        applied = version.settings.get("contest", {})
+        if not isinstance(applied, Mapping):
+            msg = f"rule {version.version}: settings.contest must be a table of contest spec keys"
+            raise InvalidSpec(msg)
+        full = _merged(spec, applied)
+        full["rule_version"] = f"{rules_set.name}: {version.version}"
+        contest = contest_from_spec(
+            full, contest_id=ContestId(contest_id), organisation_id=OrganisationId(organisation_id)
+        )
+        _add_contest(
+            uow,
+            clock,
+            officer,
+            contest,
+            {
+                "rules": {
+                    "rule_set": rules_set.name,
+                    "version": version.version,
+                    "effective_from": None
+                    if version.effective_from is None
+                    else version.effective_from.isoformat(),
+                    "opened_on": opened_on.isoformat(),
+                    "applied": dict(applied),
+                }
+            },
+        )
+        uow.commit()
+    return contest_id, version
 
 
 def _count_data(uow: UnitOfWork, contest_id: ContestId) -> Mapping[str, Any]:
