@@ -257,3 +257,33 @@ def test_a_letter_from_someone_without_a_seat_is_refused() -> None:
     assert status.required == 3  # ceil(15% of 20)
     status = triggers.withdraw_letter(**kw(world, CHAIR), contest_id="c", writer="mp-0002")
     assert status.received == 0
+
+
+def test_a_leader_who_loses_gives_no_immunity_and_a_new_trigger_may_open_at_once() -> None:
+    world = tory_world(20, "2022-05-30T09:00:00+01:00")
+    triggers.open_trigger(
+        **kw(world, CHAIR),
+        organisation_id="cons",
+        contest_id="lost",
+        spec=confidence_spec("Confidence vote", "2022-06-06"),
+        trigger=TRIGGER,
+    )
+    for i in range(2, 5):
+        triggers.submit_letter(**kw(world, CHAIR), contest_id="lost", writer=f"mp-{i:04d}")
+    world.clock.set(at("2022-06-06T18:00:00+01:00"))
+    data = hold_vote(world, "lost", 8, 12)
+    assert data["motion"]["carried"] is False
+    outcome = triggers.record_confidence_result(**kw(world, CHAIR), contest_id="lost")
+    assert (outcome.survived, outcome.new_trigger_from, outcome.needed_to_remove) == (
+        False,
+        None,
+        11,
+    )
+    again = triggers.open_trigger(
+        **kw(world, CHAIR),
+        organisation_id="cons",
+        contest_id="next",
+        spec=confidence_spec("Next leader's confidence vote", "2022-06-20"),
+        trigger=TRIGGER,
+    )
+    assert again.trigger is not None
