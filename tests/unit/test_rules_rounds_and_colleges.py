@@ -167,3 +167,43 @@ def test_alp_2013_college_through_the_services_elects_shorten() -> None:
     assert data["tallies"]["albanese"]["votes"] > data["tallies"]["shorten"]["votes"]
     assert data["winners"] == ["Bill Shorten"]
     assert "Bill Shorten 52.02%" in declaration.text
+
+
+def test_re_open_nominations_wins_a_branch_election_through_the_services() -> None:
+    """Illustrative (no published source): one candidate and RON; RON wins 6 to 4."""
+    world = new_world("2024-01-10T09:00:00+00:00")
+    organisations.create_organisation(**kw(world), organisation_id="branch", name="A branch")
+    rows = [
+        PersonRow(
+            id=f"b-{i:02d}",
+            name=f"Member {i}",
+            memberships=(MembershipRow(kind=MembershipKind.MEMBER, start=date(2020, 1, 1)),),
+        )
+        for i in range(12)
+    ]
+    people.import_people(**kw(world), organisation_id="branch", rows=rows)
+    spec = {
+        "kind": "election",
+        "title": "Branch secretary 2024",
+        "method": "irv",
+        "candidates": [{"id": "alex", "name": "Alex"}],
+        "re_open_nominations": True,
+        "electorate": {
+            "version": "branch rules",
+            "sections": [{"name": "members", "kind": "member"}],
+        },
+    }
+    contests.create_contest(**kw(world), organisation_id="branch", contest_id="sec", spec=spec)
+    opened = contests.open_voting(**kw(world), contest_id="sec")
+    assert opened.ballot == ("alex", "ron")
+    issued = credentials.issue_credentials(**kw(world), contest_id="sec")
+    cast_returns(
+        world, "sec", issued, {"members": Returns(online=[(("ron",), 6), (("alex", "ron"), 4)])}
+    )
+    contests.close_voting(**kw(world), contest_id="sec")
+    results.count(**kw(world), contest_id="sec")
+    declaration = results.declare(**kw(world), contest_id="sec")
+    data = json.loads(declaration.json)
+    assert data["reopens_nominations"] is True
+    assert data["winners"] == ["Re-open nominations (RON)"]
+    assert "nobody is elected; nominations re-open" in declaration.text
