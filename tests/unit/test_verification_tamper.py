@@ -319,3 +319,25 @@ def test_a_voter_finds_their_tracking_code_typed_loosely(election: Election) -> 
     assert has_tracking_code(election.board.data, code.lower().replace("-", " "))
     assert not has_tracking_code(election.board.data, "0000-0000-0000-0000")
     assert not has_tracking_code(election.motion_board.data, code)
+
+
+def test_the_published_file_is_recognised_in_the_log(election: Election) -> None:
+    report = verify_board(election.board.data, audit=election.audit)
+    details = {f.check: f.detail for f in report.findings}
+    assert "this file is the board published at entry 17" in details["audit v board"]
+
+
+def test_a_resigned_change_the_count_cannot_see_is_caught_by_the_logged_board_hash(
+    election: Election,
+) -> None:
+    """Bo is never eliminated, so a Bo voter's later preferences never count."""
+
+    def reorder_lower_preferences(body: dict[str, Any]) -> None:
+        lines = body["ballots"]["lines"]
+        lines[lines.index("0 0 1 0 2")] = "0 0 1 2 0"  # Bo, Ada, Cy -> Bo, Cy, Ada
+
+    forged = _resigned(election, reorder_lower_preferences)
+    assert verify_board(forged).ok  # the count is unchanged...
+    failed = _failed(verify_board(forged, audit=election.audit))
+    assert set(failed) == {"audit v board"}  # ...but it is not the file that was published
+    assert "the board published at entry 17 has SHA-256" in failed["audit v board"]

@@ -19,7 +19,10 @@ so that the storage adapters of the lifecycle need not change to carry it.
 pages.
 
 Publishing is an officer action and is written to the audit log (``publish_board``,
-with the SHA-256 of the board file), *after* the audit head stated on the board.
+with the SHA-256 of the board file), *after* the audit head stated on the board, and at
+the instant stated on the board (``published_at``), so that a verifier holding the log
+can tell that a file is the very board the officers published. :func:`build_board`
+makes the same board without logging it (a fresh random order each time).
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ import json
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Protocol
 
 from tellers.crypto.hashing import GENESIS, format_instant, sha256_hex
@@ -229,7 +233,7 @@ def _seed(uow: UnitOfWork, contest: Contest) -> dict[str, Any]:
     return {"value": contest.seed, "audit_sequence": None, "published_at": None}
 
 
-def _body(uow: UnitOfWork, contest: Contest, clock: Clock) -> dict[str, Any]:
+def _body(uow: UnitOfWork, contest: Contest, at: datetime) -> dict[str, Any]:
     ballots: list[Ballot] = list(uow.ballots.iter(contest.id))
     codes = sorted(b.tracking_code for b in ballots)
     secure_shuffle(ballots)
@@ -242,7 +246,7 @@ def _body(uow: UnitOfWork, contest: Contest, clock: Clock) -> dict[str, Any]:
     return {
         "format": BOARD_FORMAT,
         "phase": contest.phase.value,
-        "published_at": format_instant(clock.now()),
+        "published_at": format_instant(at),
         "contest": contest_definition(contest),
         "seed": _seed(uow, contest),
         "tracking_codes": codes,
@@ -271,6 +275,16 @@ def _published(
     )
 
 
+class _At:
+    """A clock stopped at one instant: the publication entry bears the board's time."""
+
+    def __init__(self, at: datetime) -> None:
+        self.at = at
+
+    def now(self) -> datetime:
+        return self.at
+
+
 def build_board(
     *, uow: UnitOfWork, clock: Clock, key: ElectionKey, contest_id: str
 ) -> PublishedBoard:
@@ -282,7 +296,7 @@ def build_board(
     with uow:
         contest = uow.contests.get(ContestId(contest_id))
         require_phase(contest.phase, *BOARD_PHASES, action="publish the bulletin board")
-        body = _body(uow, contest, clock)
+        body = _body(uow, contest, clock.now())
     data = write_board(body, key)
     return _published(contest, data, body, key)
 
@@ -312,12 +326,13 @@ def publish_board(
     with uow:
         contest = uow.contests.get(ContestId(contest_id))
         require_phase(contest.phase, *BOARD_PHASES, action="publish the bulletin board")
-        body = _body(uow, contest, clock)
+        at = clock.now()
+        body = _body(uow, contest, at)
         data = write_board(body, key)
         board = _published(contest, data, body, key)
         record(
             uow,
-            clock=clock,
+            clock=_At(at),
             officer=officer,
             action="publish_board",
             parameters={

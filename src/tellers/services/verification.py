@@ -569,6 +569,7 @@ def _check_audit(
     entries: list[AuditLine],
     declared: Mapping[str, Any] | None,
     n_ballots: int,
+    file_sha256: str,
 ) -> None:
     try:
         head = verify_chain(entries)
@@ -604,16 +605,16 @@ def _check_audit(
             f"the board's head is entry {seq}; the log continues {len(entries) - seq} "
             "entries after it",
         )
-    _check_audit_content(rep, body, entries, by_seq, declared, n_ballots)
+    _check_audit_content(rep, body, entries, declared, n_ballots, file_sha256)
 
 
 def _check_audit_content(
     rep: _Report,
     body: Mapping[str, Any],
     entries: list[AuditLine],
-    by_seq: Mapping[int, AuditLine],
     declared: Mapping[str, Any] | None,
     n_ballots: int,
+    file_sha256: str,
 ) -> None:
     contest = body.get("contest")
     cid = str(contest.get("id")) if isinstance(contest, Mapping) else ""
@@ -733,6 +734,24 @@ def _check_audit_content(
                 )
             else:
                 notes.append(f"declaration hash logged at entry {dec[0].sequence}")
+    head_hash = body.get("audit", {}).get("head_hash")
+    published = [
+        e
+        for e in _for_contest(entries, cid, "publish_board")
+        if e.parameters.get("audit_head_on_board") == head_hash
+        and e.time == body.get("published_at")
+    ]
+    if published:
+        logged = published[0].parameters.get("board_sha256")
+        if logged != file_sha256:
+            problems.append(
+                f"the board published at entry {published[0].sequence} has SHA-256 {logged}, "
+                f"this file {file_sha256}"
+            )
+        else:
+            notes.append(f"this file is the board published at entry {published[0].sequence}")
+    else:
+        notes.append("this board's publication is not in the log given")
     if problems:
         rep.add("audit v board", False, "; ".join(problems))
     else:
@@ -797,7 +816,7 @@ def verify_board(
         except TellersError as err:
             rep.add("audit chain", False, str(err))
         else:
-            _check_audit(rep, body, entries, declared, n_ballots)
+            _check_audit(rep, body, entries, declared, n_ballots, sha256_hex(data))
     return BoardVerification(
         label=label,
         contest_id=cid,
