@@ -108,8 +108,11 @@ def _people() -> list[PersonRow]:
     return rows
 
 
-def run_lifecycle(uow: UnitOfWork, clock: FixedClock) -> list[str]:
-    """Run both contests from creation to declaration; returns the election's receipts."""
+def run_lifecycle(uow: UnitOfWork, clock: FixedClock, *, count: bool = True) -> list[str]:
+    """Run both contests from creation to declaration; returns the election's receipts.
+
+    With ``count=False`` it stops when voting has closed and the last papers are in.
+    """
     organisations.create_organisation(
         uow=uow, clock=clock, officer=RO, organisation_id="branch", name="A branch"
     )
@@ -166,6 +169,8 @@ def run_lifecycle(uow: UnitOfWork, clock: FixedClock) -> list[str]:
         contest_id="sec-2024",
         papers=[PaperEntry(paper_number=papers[3].paper_number or 0, ranking=("cy", "di"))],
     )
+    if not count:
+        return receipts
     for cid in ("sec-2024", "rule-7"):
         results.count(uow=uow, clock=clock, officer=RO, contest_id=cid)
         results.declare(uow=uow, clock=clock, officer=RO, contest_id=cid)
@@ -198,3 +203,19 @@ def test_the_scenario_runs_and_elects_someone() -> None:
     assert election.board.ballots == 34
     assert election.motion_board.ballots == 22
     assert len(election.receipts) == 30
+
+
+def test_a_board_published_at_the_close_verifies_and_says_what_the_recount_gives() -> None:
+    from tellers.services.verification import verify_board
+
+    uow = MemoryUnitOfWork()
+    clock = FixedClock(datetime(2024, 6, 1, 9, 0, tzinfo=UTC))
+    keys = MemoryElectionKeys()
+    run_lifecycle(uow, clock, count=False)
+    board = publish_board(uow=uow, clock=clock, officer=RO, keys=keys, contest_id="sec-2024")
+    audit = b"".join(export_audit_log(uow=uow))
+    report = verify_board(board.data, audit=audit)
+    assert report.ok, report.discrepancies
+    details = {f.check: f.detail for f in report.findings}
+    assert details["recount"] == "no result published yet; the recount elects Bo"
+    assert "voting closed" in details["form"]
