@@ -11,6 +11,7 @@ non-ASCII names; and read in tiny blocks too, so that lines cross block boundari
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -48,7 +49,9 @@ def _same(got: Profile, expected: Profile) -> None:
     assert got.write_ins == expected.write_ins
 
 
-def _outcome(reader, path: Path, **kwargs):  # type: ignore[no-untyped-def]
+def _outcome(
+    reader: Callable[..., Profile], path: Path, **kwargs: object
+) -> Profile | tuple[str, str]:
     try:
         return reader(path, **kwargs)
     except BallotFileError as err:

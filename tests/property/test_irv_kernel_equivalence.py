@@ -88,7 +88,9 @@ def plain_profiles(draw: st.DrawFn) -> Profile:
     return Profile.from_ballots(names, ballots)
 
 
-def _outcome(fn: Callable[[Profile, CountParams], CountResult], p: Profile, seed: int | None):
+def _outcome(
+    fn: Callable[[Profile, CountParams], CountResult], p: Profile, seed: int | None
+) -> CountResult | tuple[type[CountError], str]:
     try:
         return fn(p, CountParams(seed=seed))
     except CountError as err:
