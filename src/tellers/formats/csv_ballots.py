@@ -15,6 +15,9 @@ The format, in full:
 - A line holding nothing (or only spaces) is ignored. A ballot with no mark at all is a
   line with only blank cells (``,``) or, with counts, the count alone (``3``).
 - The file is UTF-8 (a byte-order mark is allowed).
+- A cell that a spreadsheet would run as a formula (beginning with ``=``, ``+``, ``-``
+  or ``@``) is written with an apostrophe in front (``'-Smith``), and read without it;
+  see :mod:`tellers.formats.csv_safe`. So a lone ``=`` is written ``'=``.
 
 Candidates are numbered in order of first appearance, unless a candidate list is given,
 in which case that order is kept and any other name is an error (a typo check). Ballots
@@ -38,6 +41,7 @@ from pathlib import Path
 
 from tellers.counting.profile import Mark, Profile, ProfileBuilder
 from tellers.errors import BallotFileError, InputError
+from tellers.formats.csv_safe import neutralise, restore
 
 __all__ = ["EQUAL", "read_csv_ballots", "write_csv_ballots"]
 
@@ -134,7 +138,7 @@ def read_csv_ballots(
         first = 2 if counts else 1
         marks: list[Mark] = []
         for column, cell in enumerate(row[first - 1 :], start=first):
-            name = cell.strip()
+            name = restore(cell.strip())
             if not name:
                 marks.append(None)
             elif name == EQUAL:
@@ -162,10 +166,10 @@ def _cell(profile: Profile, mark: Mark) -> str:
     if mark is None:
         return ""
     if isinstance(mark, int):
-        return profile.candidates[mark]
+        return neutralise(profile.candidates[mark])
     if not mark:
-        return EQUAL
-    return EQUAL.join(profile.candidates[i] for i in sorted(mark))
+        return neutralise(EQUAL)
+    return neutralise(EQUAL.join(profile.candidates[i] for i in sorted(mark)))
 
 
 def write_csv_ballots(profile: Profile, path: str | Path, *, counts: bool = True) -> None:

@@ -458,6 +458,8 @@ def _one_block(
     raw = buf[:size].tobytes()  # bytes' searches run at memchr speed
     if raw.find(b'"') >= 0 or raw.find(b"\0") >= 0:
         raise _Irregular
+    if raw.startswith(b"'") or raw.find(b",'") >= 0 or raw.find(b"\n'") >= 0:
+        raise _Irregular  # maybe a neutralised formula cell (tellers.formats.csv_safe)
     blocks.append(_block_cells(buf, size, names, counts, raw.find(b"\r") >= 0, lines))
     return lines + raw.count(b"\n")
 
