@@ -21,6 +21,7 @@ from typing import Any
 
 from tellers.domain.membership import MembershipKind, Standing
 from tellers.errors import InputError
+from tellers.formats.csv_safe import neutralise, restore
 
 __all__ = [
     "COLUMNS",
@@ -163,8 +164,22 @@ class RollReader:
 
         Raises:
             RollFileError: at the end of the file if any row had an error (unless
-                ``skip_invalid``), or at once if the header is unusable.
+                ``skip_invalid``), or at once if the header is unusable, the file is not
+                UTF-8, or it is not readable as CSV.
         """
+        try:
+            yield from self._rows()
+        except (UnicodeDecodeError, csv.Error, OSError) as err:
+            if isinstance(err, UnicodeDecodeError):
+                problem = f"not UTF-8 text: undecodable byte 0x{err.object[err.start]:02x}"
+            elif isinstance(err, OSError):
+                problem = f"cannot read the file: {err.strerror or err}"
+            else:
+                problem = f"not readable as CSV: {err}"
+            row = RollRowError(line=self.lines + 1, field="", problem=problem)
+            raise RollFileError(str(self.path), [*self.errors, row]) from err
+
+    def _rows(self) -> Iterator[Any]:
         with self.path.open(newline="", encoding="utf-8-sig") as handle:
             reader = csv.reader(handle)
             header = next(reader, None)
@@ -189,8 +204,9 @@ class RollReader:
             width = len(names)
             seen: set[str] = set()
             current: _Person | None = None
-            for number, raw in enumerate(reader, start=2):
+            for number, cells in enumerate(reader, start=2):
                 self.lines = number
+                raw = [restore(cell) for cell in cells]  # formula cells, as write_roll wrote
                 if not raw or (len(raw) == 1 and not raw[0].strip()):
                     continue
                 if len(raw) != width:
@@ -371,7 +387,7 @@ def write_roll(path: Path, people: Iterable[Any]) -> int:
         out = csv.writer(handle)
         out.writerow(COLUMNS)
         for p in people:
-            base = [p.id, p.name, p.email, p.address]
+            base = [neutralise(v or "") for v in (p.id, p.name, p.email, p.address)]
             if not p.memberships:
                 out.writerow([*base, *([""] * (len(COLUMNS) - 4))])
                 n += 1
@@ -383,11 +399,11 @@ def write_roll(path: Path, people: Iterable[Any]) -> int:
                         m.start.isoformat(),
                         m.end.isoformat() if m.end else "",
                         m.standing.value,
-                        m.body_id or "",
-                        m.affiliate_id or "",
+                        neutralise(m.body_id or ""),
+                        neutralise(m.affiliate_id or ""),
                         m.fee_paid_at.isoformat() if m.fee_paid_at else "",
                         "" if m.fee_pence is None else str(m.fee_pence),
-                        m.id or "",
+                        neutralise(m.id or ""),
                     ]
                 )
                 n += 1
