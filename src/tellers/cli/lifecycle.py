@@ -33,6 +33,7 @@ from tellers.domain.postal import PaperEntry
 from tellers.domain.result import Result, result_json
 from tellers.domain.roll import IssuedCredential
 from tellers.errors import InputError
+from tellers.formats.csv_safe import neutralise
 from tellers.services import audit as audit_service
 from tellers.services import contests, credentials, organisations, results, voting
 from tellers.storage.sql.engine import schema_revision
@@ -228,7 +229,10 @@ def contest_register(
         with out.open("w", newline="", encoding="utf-8") as handle:
             writer = csv.DictWriter(handle, fieldnames=list(data[0]) if data else ["candidate"])
             writer.writeheader()
-            writer.writerows(data)
+            writer.writerows(
+                {k: neutralise(v) if isinstance(v, str) else v for k, v in row.items()}
+                for row in data
+            )
     if as_json:
         typer.echo(json.dumps(data, indent=2, ensure_ascii=False))
         return
@@ -403,8 +407,8 @@ def write_credentials(path: Path, issued: Iterable[IssuedCredential]) -> int:
         for c in issued:
             out.writerow(
                 (
-                    c.person_id,
-                    c.section,
+                    neutralise(c.person_id),
+                    neutralise(c.section),
                     c.code,
                     "" if c.paper_number is None else c.paper_number,
                     c.issue,
