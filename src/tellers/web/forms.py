@@ -157,9 +157,22 @@ def read_roll_csv(text: str, progress: Any = None) -> RollFile:
     Args:
         text: the file's text.
         progress: called with the number of rows read so far, every 500 rows.
+
+    A file that is not readable as CSV (a stray quote, a bare carriage return, a cell
+    over the CSV module's size limit) is one problem naming the row, and no people.
     """
     out = RollFile()
-    reader = csv.DictReader(io.StringIO(text))
+    try:
+        return _read_roll_rows(text, progress, out)
+    except csv.Error as err:
+        out.people.clear()
+        problem = f"not readable as CSV: {err}"
+        out.problems.append(RollProblem(line=out.rows + 1, column="", problem=problem))
+        return out
+
+
+def _read_roll_rows(text: str, progress: Any, out: RollFile) -> RollFile:
+    reader = csv.DictReader(io.StringIO(text, newline=""))
     header = reader.fieldnames or []
     missing = [c for c in ("person_id", "name", "kind", "start") if c not in header]
     if missing:
