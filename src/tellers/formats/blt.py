@@ -50,7 +50,7 @@ from tellers.errors import BallotFileError
 
 __all__ = ["BltElection", "parse_blt", "read_blt", "write_blt"]
 
-_INT = re.compile(r"[+-]?\d+\Z")
+_INT = re.compile(r"[+-]?\d{1,18}\Z")  # at most 18 digits: every number fits in int64
 _ALT_NAME = re.compile(r"#\s*ALTERNATIVE NAME\s+(\d+)\s*:\s?(.*)\Z")
 
 

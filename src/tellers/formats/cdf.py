@@ -112,7 +112,10 @@ def _load(path: Path) -> Node:
             raise BallotFileError(where, f"line {line}", f"column {column}", problem) from err
         except (ValueError, UnicodeError) as err:
             raise BallotFileError(where, "", "", f"not readable XML: {err}") from err
-        return _xml_to_node(root)
+        try:
+            return _xml_to_node(root)
+        except RecursionError as err:
+            raise BallotFileError(where, "", "", "XML nested too deeply") from err
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as err:

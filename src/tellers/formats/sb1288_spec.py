@@ -148,6 +148,11 @@ def _load(path: Path, *, what: str) -> dict[str, object]:
     except json.JSONDecodeError as err:
         problem = f"not valid JSON: {err.msg}"
         raise BallotFileError(str(path), f"line {err.lineno}", "", problem) from err
+    except UnicodeDecodeError as err:
+        problem = f"not UTF-8 text: undecodable byte at offset {err.start}"
+        raise BallotFileError(str(path), "", "", problem) from err
+    except RecursionError as err:
+        raise BallotFileError(str(path), "", "", "JSON nested too deeply") from err
     if not isinstance(data, dict):
         problem = f"expected a JSON object, got {type(data).__name__}"
         raise BallotFileError(str(path), "", "", problem)
