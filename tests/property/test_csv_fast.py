@@ -175,3 +175,23 @@ def test_fast_reader_merges_a_large_file_like_the_reference(tmp_path: Path) -> N
 
 def test_missing_file_is_reported_as_the_reference_reports_it(tmp_path: Path) -> None:
     _check(tmp_path / "nowhere.csv")
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b"",
+        b"\n",
+        b"\xef\xbb\xbf",
+        b"\xef\xbb\xbfAda,Bo\n",
+        b"Ada,Bo",
+        b"Ada,,Bo\r\n\r\n",
+        b" \n,\n",
+    ],
+    ids=["empty", "one-line-end", "bom-only", "bom", "no-final-line-end", "blank-line", "blanks"],
+)
+def test_edge_files_are_read_as_the_reference_reads_them(tmp_path: Path, raw: bytes) -> None:
+    path = tmp_path / "edge.csv"
+    path.write_bytes(raw)
+    _check(path)
+    _check(path, counts=True)
