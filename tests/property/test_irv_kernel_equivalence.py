@@ -165,8 +165,15 @@ def test_kernel_applies_only_to_the_default_rules(
     assert irv_numpy.is_applicable(profile, options) is applicable
 
 
-def test_kernel_declines_write_ins_and_zero_counts() -> None:
+def test_kernel_declines_write_ins_zero_counts_and_one_name_overvotes() -> None:
     with_write_in = Profile.from_ballots(["A", "W"], [([0], 1), ([1], 2)], write_ins=[1])
     zero = Profile.from_ballots(["A", "B"], [([0], 0), ([1], 2)])
+    one_name_overvote = Profile(
+        candidates=("A", "B"),
+        ranks=np.array([[-2], [1]], dtype=np.int32),
+        counts=np.array([1, 2], dtype=np.int64),
+        overvotes={(0, 0): frozenset({0})},
+    )
     assert not irv_numpy.is_applicable(with_write_in, {})
     assert not irv_numpy.is_applicable(zero, {})
+    assert not irv_numpy.is_applicable(one_name_overvote, {})

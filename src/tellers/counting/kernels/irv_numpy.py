@@ -83,7 +83,8 @@ def is_applicable(profile: Profile, options: Mapping[str, object]) -> bool:
 
     Returns:
         True when no option is given but ``engine`` (``"auto"`` or ``"numpy"``), there
-        are candidates and no write-ins, every row's count is positive, and the total
+        are candidates and no write-ins, no overvote cell names a single candidate (the
+        profile builder never makes one), every row's count is positive, and the total
         is small enough to add exactly. The caller also checks that one seat is asked.
     """
     for key, value in options.items():
@@ -91,6 +92,8 @@ def is_applicable(profile: Profile, options: Mapping[str, object]) -> bool:
             return False
     if profile.write_ins or not profile.candidates:
         return False
+    if any(len(marked) == 1 for marked in profile.overvotes.values()):
+        return False  # a one-name "overvote" is a plain mark to the reference
     if len(profile) and int(profile.counts.min()) < 1:
         return False
     return profile.total < _EXACT_LIMIT
