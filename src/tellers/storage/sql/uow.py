@@ -230,6 +230,11 @@ class SqlUnitOfWork:
         """`` FOR UPDATE`` on PostgreSQL (row locks for voters' actions), else nothing."""
         return "" if self.sqlite else " FOR UPDATE"
 
+    @property
+    def for_share(self) -> str:
+        """`` FOR SHARE`` on PostgreSQL (the contest row while a phase is relied on)."""
+        return "" if self.sqlite else " FOR SHARE"
+
     def on_end(self, hook: Callable[[], None]) -> None:
         """Call ``hook`` when the transaction ends (commit or rollback)."""
         self._tx_hooks.append(hook)
@@ -618,7 +623,15 @@ class _Contests(_Repo):
         )
 
     def get(self, contest_id: ContestId) -> Contest:
-        row = self.uow.one("SELECT data FROM contests WHERE id = ?", (contest_id,))
+        # FOR SHARE on PostgreSQL: a cast keeps the contest row share-locked until it
+        # commits, so a phase change (an UPDATE of the row) waits for every cast that read
+        # the old phase, and a cast that starts later waits for it and reads the new phase.
+        # No ballot is accepted after a close has committed (tests/integration/
+        # test_concurrency.py). SQLite's BEGIN IMMEDIATE already serialises them.
+        row = self.uow.one(
+            f"SELECT data FROM contests WHERE id = ?{self.uow.for_share}",  # noqa: S608
+            (contest_id,),
+        )
         if row is None:
             raise _missing(contest_id, "contest")
         data: str = row[0]
@@ -630,16 +643,24 @@ class _Contests(_Repo):
         return contest
 
     def save(self, contest: Contest) -> None:
-        cur = self.uow.execute(
-            "UPDATE contests SET version = ?, phase = ?, data = ? WHERE id = ? AND version = ?",
-            (
-                contest.version,
-                contest.phase.value,
-                codec.dumps(contest),
-                contest.id,
-                contest.version - 1,
-            ),
-        )
+        try:
+            cur = self.uow.execute(
+                "UPDATE contests SET version = ?, phase = ?, data = ? WHERE id = ? AND version = ?",
+                (
+                    contest.version,
+                    contest.phase.value,
+                    codec.dumps(contest),
+                    contest.id,
+                    contest.version - 1,
+                ),
+            )
+        except Exception as err:
+            # Two officers' transactions that both read (share-locked) the contest and
+            # both update it: PostgreSQL breaks the deadlock by failing one (40P01).
+            if getattr(err, "sqlstate", None) != "40P01":
+                raise
+            msg = f"contest {contest.id} was changed concurrently; retry"
+            raise StaleWrite(msg) from err
         if cur.rowcount != 1:
             row = self.uow.one("SELECT version FROM contests WHERE id = ?", (contest.id,))
             if row is None:
