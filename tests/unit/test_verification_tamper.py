@@ -13,10 +13,12 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from tellers.crypto.hashing import canonical_json
 from tellers.crypto.signing import new_election_key
-from tellers.formats.board import write_board
+from tellers.formats.board import BODY_FIELDS, write_board
 from tellers.services.board import election_key, election_public_key
 from tellers.services.verification import (
     BoardVerification,
@@ -227,6 +229,8 @@ def test_a_consistent_forgery_is_caught_by_the_audit_log(election: Election) -> 
     def unpublish(body: dict[str, Any]) -> None:
         flip(body)
         body["result"] = None
+        body["declaration"] = None
+        body["phase"] = "voting closed"
 
     unpublished = _resigned(election, unpublish)
     recount = verify_board(unpublished).recount
@@ -236,6 +240,7 @@ def test_a_consistent_forgery_is_caught_by_the_audit_log(election: Election) -> 
         flip(body)
         body["result"] = recount
         body["declaration"] = None
+        body["phase"] = "counted"
 
     forged = _resigned(election, forge)
     assert verify_board(forged).ok  # signed, self-consistent, recounts to its result...
@@ -341,3 +346,29 @@ def test_a_resigned_change_the_count_cannot_see_is_caught_by_the_logged_board_ha
     failed = _failed(verify_board(forged, audit=election.audit))
     assert set(failed) == {"audit v board"}  # ...but it is not the file that was published
     assert "the board published at entry 17 has SHA-256" in failed["audit v board"]
+
+
+_ANY_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers(-(2**40), 2**40) | st.text(max_size=8),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner, max_size=3)
+    ),
+    max_leaves=8,
+)
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    field=st.sampled_from(sorted(set(BODY_FIELDS) - {"format", "digests", "public_key"})),
+    value=_ANY_JSON,
+)
+def test_any_shape_of_any_part_gives_a_verdict_never_a_crash(
+    election: Election, field: str, value: Any
+) -> None:
+    forged = _resigned(election, lambda body: body.__setitem__(field, value))
+    report = verify_board(forged, audit=election.audit)
+    assert report.findings
+    if value != _body(election.board.data)[field] and field != "published_at":
+        assert not report.ok  # (a board built again later has another time: that is fine)

@@ -34,10 +34,10 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from itertools import chain, repeat
-from typing import Any
+from typing import Any, TypeVar
 
 from tellers.crypto.credentials import normalise_code
 from tellers.crypto.hashing import ChainBroken, sha256_hex, verify_chain
@@ -290,6 +290,32 @@ def _check_digests(rep: _Report, body: Mapping[str, Any]) -> None:
         )
     else:
         rep.add("digests", True, f"{len(actual)} parts match their SHA-256 digests")
+
+
+_PHASES = {
+    "voting closed": (False, False),
+    "counted": (True, False),
+    "declared": (True, True),
+}
+"""Phase -> (a result is published, a declaration is published)."""
+
+
+def _check_phase(rep: _Report, body: Mapping[str, Any]) -> None:
+    phase = body.get("phase")
+    expected = _PHASES.get(phase) if isinstance(phase, str) else None
+    if expected is None:
+        rep.add("phase", False, f"unknown phase {phase!r}; expected one of {sorted(_PHASES)}")
+        return
+    has = (body.get("result") is not None, body.get("declaration") is not None)
+    if has != expected:
+        rep.add(
+            "phase",
+            False,
+            f"a {phase} board should {'' if expected[0] else 'not '}carry a result and "
+            f"{'' if expected[1] else 'not '}a declaration",
+        )
+    else:
+        rep.add("phase", True, f"{phase}: the parts published are those of that phase")
 
 
 def _check_codes(rep: _Report, body: Mapping[str, Any], n_ballots: int) -> None:
@@ -760,6 +786,17 @@ def _check_audit_content(
 
 # -- entry points ----------------------------------------------------------------------
 
+T = TypeVar("T")
+
+
+def _guarded(rep: _Report, check: str, run: Callable[[], T]) -> T | None:
+    """Run one check; a body whose parts have unexpected shapes fails it, not the run."""
+    try:
+        return run()
+    except (AttributeError, KeyError, TypeError, ValueError, IndexError) as err:
+        rep.add(check, False, f"the board's {check} part has an unexpected shape: {err!r}")
+        return None
+
 
 def verify_board(
     data: bytes,
@@ -790,6 +827,7 @@ def verify_board(
     rep.add("form", True, f"a {body['format']} board of contest {cid} ({body.get('phase')})")
     _check_signature(rep, board, public_key)
     _check_digests(rep, body)
+    _check_phase(rep, body)
     ballots: Counter[BoardBallot] = Counter()
     try:
         part = body.get("ballots")
@@ -804,19 +842,29 @@ def verify_board(
     except BoardFormatError as err:
         rep.add("ballots", False, str(err))
     n_ballots = sum(ballots.values())
-    _check_codes(rep, body, n_ballots)
-    eligible = _check_roll(rep, body, ballots, n_ballots)
-    _check_postal(rep, body, ballots)
-    _check_seed(rep, body)
-    winners, rounds, recount = _recount(rep, body, ballots, eligible)
-    declared = _check_declaration(rep, body)
+    _guarded(rep, "tracking codes", lambda: _check_codes(rep, body, n_ballots))
+    eligible = _guarded(rep, "roll", lambda: _check_roll(rep, body, ballots, n_ballots)) or {}
+    _guarded(rep, "postal", lambda: _check_postal(rep, body, ballots))
+    _guarded(rep, "seed", lambda: _check_seed(rep, body))
+    winners: tuple[str, ...] = ()
+    rounds = 0
+    recount: dict[str, Any] | None = None
+    outcome = _guarded(rep, "recount", lambda: _recount(rep, body, ballots, eligible))
+    if outcome is not None:
+        winners, rounds, recount = outcome
+    declared = _guarded(rep, "declaration", lambda: _check_declaration(rep, body))
     if audit is not None:
         try:
             entries = read_audit_log(audit)
         except TellersError as err:
             rep.add("audit chain", False, str(err))
         else:
-            _check_audit(rep, body, entries, declared, n_ballots, sha256_hex(data))
+            digest = sha256_hex(data)
+            _guarded(
+                rep,
+                "audit v board",
+                lambda: _check_audit(rep, body, entries, declared, n_ballots, digest),
+            )
     return BoardVerification(
         label=label,
         contest_id=cid,
