@@ -9,7 +9,8 @@ so a report also names everything else that is wrong):
 2. **signature**: Ed25519 over line 1 by the key in the file, which must be the
    body's ``public_key`` and, when given, the organisation's published key;
 3. **digests**: each part's SHA-256 against the body's ``digests``: when the
-   signature fails, this names the part that was changed after signing;
+   signature fails, this names the part that was changed after signing; **phase**:
+   the parts published are those of the board's phase;
 4. **ballots**: every line decodes, and their number is the one stated;
 5. **tracking codes**: one per ballot, distinct, sorted;
 6. **roll**: the roll's returns by section and channel equal the ballots on the board;
@@ -24,7 +25,10 @@ so a report also names everything else that is wrong):
 11. with an audit log: **audit chain** (every link, :func:`verify_chain`), **audit head**
     (the board's head is in the chain) and **audit v board** (the logged hashes of the
     count and the declaration, the seed logged before the count, the roll's sizes
-    logged at opening, the ballots logged at the close and the postal batches).
+    logged at opening, the ballots logged at the close, the postal batches, and the
+    board file's own SHA-256 when its publication is in the log).
+
+A body whose parts have unexpected shapes fails the check concerned; it never raises.
 
 It is pure: it reads bytes and returns a :class:`BoardVerification`; it never touches a
 unit of work, so it runs anywhere the board and the log can be copied to.
