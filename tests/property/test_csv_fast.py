@@ -35,7 +35,25 @@ PLAIN_NAMES = (
     "X",
     "Yusuf Demir the Younger of the Northern Branch",
 )
-ODD_CELLS = ("", " ", " Ada", "Bo ", '"Ada"', '"Smith, Jo"', "=", "Ada=Bo", "Ada\u00a0", "\t")
+ODD_CELLS = (
+    "",
+    " ",
+    " Ada",
+    "Bo ",
+    '"Ada"',
+    '"Smith, Jo"',
+    "=",
+    "Ada=Bo",
+    "Ada\u00a0",
+    "\t",
+    "'=Ada",
+    "''+Bo",
+    "'-",
+    "'Neil",
+    "O'Neill",
+    "-Bo",
+    "@Ada",
+)
 
 
 def _same(got: Profile, expected: Profile) -> None:
@@ -153,7 +171,11 @@ def test_fast_reader_with_a_candidate_list_equals_reference(
 ) -> None:
     lines = data.draw(plain_lines(False))
     given_names = data.draw(
-        st.lists(st.sampled_from([*PLAIN_NAMES, " Ada", "A=B"]), max_size=9, unique=True)
+        st.lists(
+            st.sampled_from([*PLAIN_NAMES, " Ada", "A=B", "'=Ada", "-Bo", "'Neil"]),
+            max_size=9,
+            unique=True,
+        )
     )
     path = tmp_path / "ballots.csv"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")

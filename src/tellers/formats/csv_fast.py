@@ -39,6 +39,7 @@ import numpy as np
 import numpy.typing as npt
 
 from tellers.counting.profile import Profile
+from tellers.formats.csv_safe import restore
 
 __all__ = ["read_csv_fast"]
 
@@ -137,9 +138,16 @@ def _key(words: list[U64]) -> U64:
     """The lookup key of cells: the word itself for names of up to 8 bytes.
 
     A cell holds no NUL byte (such files go to the reference reader), so its masked
-    words determine it; one word needs no mixing.
+    words determine it; one word needs no mixing. Longer names: the words multiplied by
+    odd constants and xor-ed, which the multiply-shift table lookup then spreads (two
+    names with one key are left to the reference reader by :func:`_rekey`).
     """
-    return words[0] if len(words) == 1 else _mix(words)
+    if len(words) == 1:
+        return words[0]
+    key = words[0] * _MIX[0]
+    for k, w in enumerate(words[1:], start=1):
+        key ^= w * _MIX[k % 4]
+    return key
 
 
 def _cell_words(view: U64, starts: I32, lengths: I32, n_words: int) -> list[U64]:
@@ -373,7 +381,9 @@ def _add_names(
         if name in names.names or names.fixed:
             # a mix collision with a known name, or a name not in the given list
             raise _Irregular
-        if name != name.strip() or "=" in name:  # the reference strips; "=" joins names
+        if name != name.strip() or "=" in name or restore(name) != name:
+            # the reference strips blanks, splits at "=", and takes the apostrophe off a
+            # neutralised formula cell (tellers.formats.csv_safe)
             raise _Irregular
         names.names.append(name)
         names.raw.append(raw)
@@ -458,8 +468,6 @@ def _one_block(
     raw = buf[:size].tobytes()  # bytes' searches run at memchr speed
     if raw.find(b'"') >= 0 or raw.find(b"\0") >= 0:
         raise _Irregular
-    if raw.startswith(b"'") or raw.find(b",'") >= 0 or raw.find(b"\n'") >= 0:
-        raise _Irregular  # maybe a neutralised formula cell (tellers.formats.csv_safe)
     blocks.append(_block_cells(buf, size, names, counts, raw.find(b"\r") >= 0, lines))
     return lines + raw.count(b"\n")
 
@@ -470,6 +478,8 @@ def _given(candidates: Sequence[str]) -> _Names:
         raise _Irregular
     for name in candidates:
         if not name or name != name.strip() or "=" in name or "\0" in name:
+            raise _Irregular
+        if restore(name) != name:  # a cell spelt like it names another candidate
             raise _Irregular
         try:
             raw = name.encode("utf-8")
