@@ -623,6 +623,11 @@ def register(app: typer.Typer) -> None:
     app.add_typer(papers_app, name="papers")
     app.command("declare")(declare_command)
     app.command("recount")(recount_command)
-    app.add_typer(audit_app, name="audit")
+    existing = next((g.typer_instance for g in app.registered_groups if g.name == "audit"), None)
+    if existing is None:
+        app.add_typer(audit_app, name="audit")
+    else:  # another module owns the group (``audit export``): add ours to it
+        existing.command("show")(audit_show)
+        existing.command("verify")(audit_verify)
     app.command("replay")(replay_command)
     app.command("demo")(demo_command)

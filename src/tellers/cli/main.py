@@ -12,6 +12,7 @@ import typer
 
 from tellers import __version__
 from tellers.cli.count import count_command
+from tellers.cli.lifecycle import register as register_lifecycle
 from tellers.cli.serve import serve_command
 from tellers.cli.verify import audit_app, board_command, public_key_command, verify_command
 from tellers.errors import TellersError
@@ -33,6 +34,7 @@ app.command("verify")(verify_command)
 app.command("board")(board_command)
 app.command("public-key")(public_key_command)
 app.add_typer(audit_app, name="audit")
+register_lifecycle(app)  # init, org, roll, contest, nominate, ..., replay, demo
 
 
 @app.command()
