@@ -199,19 +199,22 @@ def test_missing_file_is_reported_as_the_reference_reports_it(tmp_path: Path) ->
     _check(tmp_path / "nowhere.csv")
 
 
-@pytest.mark.parametrize(
-    "raw",
-    [
-        b"",
-        b"\n",
-        b"\xef\xbb\xbf",
-        b"\xef\xbb\xbfAda,Bo\n",
-        b"Ada,Bo",
-        b"Ada,,Bo\r\n\r\n",
-        b" \n,\n",
-    ],
-    ids=["empty", "one-line-end", "bom-only", "bom", "no-final-line-end", "blank-line", "blanks"],
-)
+EDGE_FILES = {
+    "empty": b"",
+    "one-line-end": b"\n",
+    "bom-only": b"\xef\xbb\xbf",
+    "bom": b"\xef\xbb\xbfAda,Bo\n",
+    "no-final-line-end": b"Ada,Bo",
+    "blank-line": b"Ada,,Bo\r\n\r\n",
+    "blanks": b" \n,\n",
+    "neutralised-formula": b"Ada,'-Smith\n'-Smith,Ada\n",
+    "doubly-neutralised": b"''+Bo,Ada\n",
+    "apostrophe-in-name": b"'Neil,O'Neill\n",
+    "formula-start-unescaped": b"-Bo,@Ada\n",
+}
+
+
+@pytest.mark.parametrize("raw", list(EDGE_FILES.values()), ids=list(EDGE_FILES))
 def test_edge_files_are_read_as_the_reference_reads_them(tmp_path: Path, raw: bytes) -> None:
     path = tmp_path / "edge.csv"
     path.write_bytes(raw)
