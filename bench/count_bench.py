@@ -332,11 +332,11 @@ def _bench_report(out: str) -> dict[str, object]:
     return {}
 
 
-REPEAT_UNDER = 15.0
-"""A contender whose run took less than this many seconds is run again (5 runs at most)."""
+REPEAT_UNDER = 10.0
+"""A contender whose run took less than this many seconds is run again (3 runs at most)."""
 
 
-def measure(argv: list[str], budget: float, *, max_runs: int = 5) -> Run:
+def measure(argv: list[str], budget: float, *, max_runs: int = 3) -> Run:
     """Best of up to ``max_runs`` runs, repeating only while runs take < REPEAT_UNDER s."""
     best = Run()
     for _ in range(max_runs):
@@ -526,7 +526,7 @@ def main(argv: list[str] | None = None) -> int:
         "CPU = user + system seconds of the process (less disturbed by other load).",
         f"A peer run longer than {args.budget:g} s is stopped and shown as '> budget'; it is "
         "then not run at larger sizes with the same number of candidates.",
-        f"Times are the best of up to 5 runs (a run is repeated only if it took under "
+        f"Times are the best of up to 3 runs (a run is repeated only if it took under "
         f"{REPEAT_UNDER:g} s); the count alone is tellers' best of 5 counts in one process.",
         f"Whole run: {time.perf_counter() - started:.0f} s; load average at the end "
         f"{os.getloadavg()[0]:.1f}.",
