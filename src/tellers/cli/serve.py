@@ -62,6 +62,9 @@ def build_context(
         ),
         sender=SmtpSender(smtp) if smtp is not None else None,
         serialise=database.is_sqlite and database_url.endswith(":memory:"),
+        # SQLite has one writer: queue transactions here rather than in its busy handler,
+        # which sleeps (1, 2, 5, 10 ms...) between retries of a locked database
+        pool_size=1 if database.is_sqlite else 12,
     )
 
 

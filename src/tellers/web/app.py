@@ -55,10 +55,11 @@ def create_app(ctx: WebContext) -> FastAPI:
     app.add_middleware(SecurityHeaders)
     errors.install(app)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    # the API first: routes are matched in order, and casting is the hot path
+    app.include_router(api.router)
     app.include_router(public.router)
     app.include_router(voter.router)
     app.include_router(officer.router)
-    app.include_router(api.router)
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:

@@ -61,7 +61,7 @@ class WebContext:
         sender: Sender | None = None,
         keys: ElectionKeyStore | None = None,
         serialise: bool = False,
-        pool_size: int = 64,
+        pool_size: int = 12,
     ) -> None:
         self.uow_factory = uow_factory
         self.stores = stores
@@ -74,12 +74,18 @@ class WebContext:
             keys = MemoryElectionKeys()
         self.keys = keys
         self._idle: queue.LifoQueue[UnitOfWork] = queue.LifoQueue(maxsize=pool_size)
+        # a SQL unit of work holds a connection: never more at once than the pool has
+        self._slots = threading.BoundedSemaphore(pool_size)
         self._lock = threading.Lock() if serialise else None
         self.jobs: dict[str, dict[str, Any]] = {}
 
     @contextlib.contextmanager
     def uow(self) -> Iterator[UnitOfWork]:
-        """A unit of work for one request (reused from a pool)."""
+        """A unit of work for one request (reused from a pool; waits for a free one)."""
+        with self._slots:
+            yield from self._checked_out()
+
+    def _checked_out(self) -> Iterator[UnitOfWork]:
         try:
             uow = self._idle.get_nowait()
         except queue.Empty:
