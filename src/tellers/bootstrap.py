@@ -11,6 +11,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlalchemy.engine import make_url
 
 from tellers.config import Settings, load_settings
 from tellers.domain.ids import OfficerId
@@ -18,7 +21,14 @@ from tellers.errors import ConfigError
 from tellers.storage.sql import Database, SqlUnitOfWork, connect, migrate
 from tellers.storage.sql.engine import schema_revision
 
-__all__ = ["SystemClock", "Tellers", "initialise", "open_tellers"]
+__all__ = [
+    "SystemClock",
+    "Tellers",
+    "database_revision",
+    "initialise",
+    "open_tellers",
+    "unit_of_work",
+]
 
 
 class SystemClock:
@@ -44,6 +54,16 @@ class Tellers:
         self.database.dispose()
 
 
+def unit_of_work(database: Database) -> SqlUnitOfWork:
+    """A unit of work on ``database`` (one connection, reused by its transactions)."""
+    return SqlUnitOfWork(database)
+
+
+def database_revision(database: Database) -> str | None:
+    """The schema revision of ``database`` (None before ``tellers init``)."""
+    return schema_revision(database)
+
+
 def initialise(url: str | None = None, *, schema: str | None = None) -> Database:
     """Create or upgrade the database's schema (``tellers init``)."""
     settings = load_settings()
@@ -62,6 +82,11 @@ def open_tellers(
         ConfigError: the database has not been initialised (run ``tellers init``).
     """
     settings = settings or load_settings()
+    url = make_url(settings.database_url)
+    file = url.database if url.get_backend_name() == "sqlite" else None
+    if file not in (None, "", ":memory:") and not Path(str(file)).exists():
+        msg = f"no tellers database at {settings.database_url}: run `tellers init` first"
+        raise ConfigError(msg)
     database = connect(settings.database_url, schema=schema)
     if schema_revision(database) is None:
         database.dispose()

@@ -62,14 +62,13 @@ def examples_dir() -> Path:
 
 def run_demo(url: str, *, examples: Path, console: Console | None = None) -> dict[str, Any]:
     """Run the story on the (empty, migrated) database at ``url``; returns what it declared."""
-    from tellers.bootstrap import initialise
-    from tellers.storage.sql import SqlUnitOfWork
+    from tellers.bootstrap import initialise, unit_of_work
 
     console = console or Console(stderr=True, quiet=True)
     timings: dict[str, float] = {}
     start = time.perf_counter()
     database = initialise(url)
-    uow = SqlUnitOfWork(database)
+    uow = unit_of_work(database)
     try:
         clock = ReplayClock(datetime.fromisoformat("2016-06-27T09:00:00+01:00"))
         with (examples / S5 / "roll.toml").open("rb") as handle:

@@ -24,7 +24,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from tellers.bootstrap import initialise, open_tellers
+from tellers.bootstrap import database_revision, initialise, open_tellers
 from tellers.config import load_settings
 from tellers.domain.ballot import RejectionReason
 from tellers.domain.errors import InvalidSpec
@@ -36,7 +36,6 @@ from tellers.errors import InputError
 from tellers.formats.csv_safe import neutralise
 from tellers.services import audit as audit_service
 from tellers.services import contests, credentials, organisations, results, voting
-from tellers.storage.sql.engine import schema_revision
 
 __all__ = [
     "audit_app",
@@ -75,7 +74,7 @@ def init_command(
     """Create the database (or upgrade its schema to this version of tellers)."""
     target = url or load_settings().database_url
     database = initialise(target)
-    revision = schema_revision(database)
+    revision = database_revision(database)
     database.dispose()
     typer.echo(f"database ready: {target} (schema revision {revision})")
 

@@ -484,8 +484,7 @@ def replay_command(
     ] = None,
 ) -> None:
     """Replay a published ballot through the real services and print the declaration."""
-    from tellers.bootstrap import initialise
-    from tellers.storage.sql import SqlUnitOfWork
+    from tellers.bootstrap import initialise, unit_of_work
 
     if not spec_dir.is_dir():
         msg = f"{spec_dir}: not a scenario folder"
@@ -494,7 +493,7 @@ def replay_command(
     with tempfile.TemporaryDirectory() as tmp:
         url = database or f"sqlite:///{Path(tmp) / 'replay.db'}"
         db = initialise(url)
-        uow = SqlUnitOfWork(db)
+        uow = unit_of_work(db)
         try:
             with cast_progress(console) as bar:
                 task = bar.add_task(f"replaying {spec_dir.name}", total=None)
