@@ -40,6 +40,11 @@ __all__ = [
 PRECEDENCE = "one person, one vote: in the first section, in the rule's order, that admits them"
 
 
+def _a(noun: str) -> str:
+    """``noun`` with its indefinite article ("a member", "an affiliated supporter")."""
+    return f"{'an' if noun[:1] in 'aeiou' else 'a'} {noun}"
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class FeeWindow:
     """A closed interval of instants ``[opens, closes]`` in which a fee counts."""
@@ -79,7 +84,7 @@ class Section:
         """Why ``membership`` does not satisfy this section, or ``""`` if it does."""
         m = membership
         if m.kind is not self.kind:
-            return f"not a {self.kind.value}"
+            return f"not {_a(self.kind.value)}"
         if self.body_ids and m.body_id not in self.body_ids:
             return f"seat in {m.body_id}, not a counted body"
         if self.affiliate_ids and m.affiliate_id not in self.affiliate_ids:
@@ -111,7 +116,7 @@ class Section:
                 return True, f"{self.kind.value} since {m.start}"
             reasons.append(why)
         if not reasons:
-            return False, f"not a {self.kind.value}"
+            return False, f"not {_a(self.kind.value)}"
         return False, "; ".join(reasons)
 
 
