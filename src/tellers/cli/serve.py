@@ -17,6 +17,7 @@ import time
 
 import typer
 
+from tellers.cli.verify import SqlElectionKeys, _sealing_key
 from tellers.config import load_settings
 from tellers.notify.smtp import SmtpSender, SmtpSettings
 from tellers.services import mail, portal
@@ -59,8 +60,10 @@ def build_context(
             secret_key=secret_key or secrets.token_urlsafe(48),
             base_url=base_url,
             secure_cookies=secure_cookies,
+            sealing_key=_sealing_key(),
         ),
         sender=SmtpSender(smtp) if smtp is not None else None,
+        keys=SqlElectionKeys(database),
         serialise=database.is_sqlite and database_url.endswith(":memory:"),
         # SQLite has one writer: queue transactions here rather than in its busy handler,
         # which sleeps (1, 2, 5, 10 ms...) between retries of a locked database

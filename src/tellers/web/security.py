@@ -34,6 +34,7 @@ from tellers.web.deps import context_of
 __all__ = [
     "CsrfFailed",
     "LoginRequired",
+    "NotPermitted",
     "SecurityHeaders",
     "check_csrf",
     "csrf_token",
@@ -134,8 +135,6 @@ def require_officer(request: Request, action: OfficerAction) -> Officer:
     require(officer, action)
     return officer
 
-
-__all__ += ["NotPermitted"]
 
 
 # -- voters -------------------------------------------------------------------------

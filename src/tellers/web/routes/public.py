@@ -3,7 +3,6 @@ and the downloads (results JSON, bulletin board, audit log head and export)."""
 
 from __future__ import annotations
 
-import json
 from decimal import Decimal
 from typing import Any
 
@@ -17,7 +16,7 @@ from tellers.web.charts import progress_chart, round_chart, share_chart, transfe
 from tellers.web.deps import context_of
 from tellers.web.pages import render
 
-__all__ = ["router"]
+__all__ = ["result_view", "router"]
 
 router = APIRouter()
 
@@ -183,6 +182,3 @@ def check_page(request: Request, contest_id: str, tracking_code: str = "") -> Re
         found=found,
     )
 
-
-__all__ += ["result_view"]
-_ = json
