@@ -136,7 +136,6 @@ def require_officer(request: Request, action: OfficerAction) -> Officer:
     return officer
 
 
-
 # -- voters -------------------------------------------------------------------------
 
 

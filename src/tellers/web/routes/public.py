@@ -181,4 +181,3 @@ def check_page(request: Request, contest_id: str, tracking_code: str = "") -> Re
         tracking_code=tracking_code.strip(),
         found=found,
     )
-
