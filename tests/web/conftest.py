@@ -90,4 +90,4 @@ def officer_login(client: TestClient, officer: str, password: str) -> str:
     return csrf_of(page(client.get("/officer")))
 
 
-__all__ = ["Site", "csrf_of", "officer_login", "page"]
+__all__ = ["Site", "TestClient", "csrf_of", "officer_login", "page"]
