@@ -6,6 +6,7 @@ Every test runs on both backends (``database`` fixture in ``conftest.py``).
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from pathlib import Path
 
 import pytest
 from alembic.autogenerate import compare_metadata
@@ -356,3 +357,27 @@ def test_one_credential_votes_once_across_channels(uow: SqlUnitOfWork) -> None:
     assert sorted(e.voted_channel.value for e in entries if e.voted_channel) == ["online", "post"]
     assert all(e.voted for e in entries)
     assert Channel.POST in {e.voted_channel for e in entries}
+
+
+def test_closing_the_poll_forgets_the_order_of_casting(
+    uow: SqlUnitOfWork, database: Database
+) -> None:
+    cid, codes = _world(uow, voters=12)
+    for code in codes:
+        voting.cast_ballot(uow=uow, contest_id=cid, credential=code, ranking=["yes"])
+    if database.is_sqlite:
+        wal = Path(str(database.engine.url.database) + "-wal")
+        assert wal.stat().st_size > 0
+    contests.close_voting(uow=uow, clock=CLOCK, officer=RO, contest_id=cid)
+    if database.is_sqlite:
+        assert wal.stat().st_size == 0
+        return
+    with uow:
+        stamps = {
+            table: uow.execute(
+                f"SELECT COUNT(DISTINCT xmin::text) FROM {table} WHERE contest_id = ?",  # noqa: S608
+                (cid,),
+            ).fetchone()[0]
+            for table in ("ballots", "roll", "credentials")
+        }
+    assert stamps == {"ballots": 1, "roll": 1, "credentials": 1}

@@ -19,7 +19,15 @@ unused; contests are saved with ``UPDATE ... WHERE version = v - 1`` (optimistic
 concurrency, :class:`~tellers.domain.errors.StaleWrite`); the audit log's primary key on
 ``sequence`` makes a second writer of the same link fail as ``StaleWrite``.
 
-The ballot box: see :mod:`tellers.storage.sql.tables` for what it never stores.
+The ballot box: see :mod:`tellers.storage.sql.tables` for what it never stores. Every
+cast is one transaction, so the database's own bookkeeping remembers the order of casting
+until told to forget it: PostgreSQL stamps each row version with its transaction id
+(``xmin``, shared by the ballot and the voter's roll row) and keeps the heap in insertion
+order; SQLite's write-ahead log keeps each commit's pages in order until a checkpoint.
+So when a contest is saved as *voting closed* or *counted*, the commit rewrites that
+contest's ballots, roll and credentials in key order in the same transaction
+(PostgreSQL) and then runs ``VACUUM FULL`` (PostgreSQL) or a ``TRUNCATE`` checkpoint
+(SQLite) -- the remedy measured at chance in ``tests/integration/test_secrecy.py``.
 """
 
 from __future__ import annotations
@@ -50,6 +58,7 @@ from tellers.domain.ids import (
     SectionName,
     TrackingCode,
 )
+from tellers.domain.lifecycle import Phase
 from tellers.domain.membership import Membership, MembershipKind, Standing
 from tellers.domain.nomination import Nomination
 from tellers.domain.organisation import Affiliate, AffiliateKind, Body, Organisation, Person
@@ -95,9 +104,9 @@ class _Errors:
 class SqlUnitOfWork:
     """A unit of work on a :class:`Database` (see module docstring).
 
-    One instance runs many transactions one after another on the same connection;
-    ``close()`` (or using the instance as a context manager of its own via
-    :meth:`closing`) gives the connection back.
+    One instance runs many transactions one after another on the same connection
+    (connection reuse keeps a cast to a handful of statements and one commit);
+    ``close()`` gives the connection back to the pool.
     """
 
     def __init__(self, database: Database) -> None:
@@ -126,6 +135,7 @@ class SqlUnitOfWork:
         self._audit = _Audit(self)
         self._tx_hooks: list[Callable[[], None]] = []
         self._streams = 0
+        self.reseal: set[ContestId] = set()
 
     # -- connection and transaction ------------------------------------------------
 
@@ -266,7 +276,11 @@ class SqlUnitOfWork:
         if not self._active:
             msg = "commit outside a unit of work"
             raise RuntimeError(msg)
+        resealed = bool(self.reseal)
         if self._in_tx:
+            if not self.sqlite:
+                for contest_id in sorted(self.reseal):
+                    self._rewrite_in_key_order(contest_id)
             try:
                 self._driver.commit()
             except self.errors.integrity as err:
@@ -278,8 +292,11 @@ class SqlUnitOfWork:
             self._in_tx = False
         self.keys_committed.update(self.keys_pending)
         self.keys_pending.clear()
+        self.reseal.clear()
         self._end()
         self.commits += 1
+        if resealed:
+            self._forget_write_order()
 
     def rollback(self) -> None:
         """Drop whatever this transaction wrote and has not committed."""
@@ -287,7 +304,53 @@ class SqlUnitOfWork:
             self._driver.rollback()
             self._in_tx = False
         self.keys_pending.clear()
+        self.reseal.clear()
         self._end()
+
+    # -- forgetting the order of casting ------------------------------------------------
+
+    _RESEAL = (("ballots", "id"), ("roll", "person_id"), ("credentials", "id"))
+    """Tables a cast writes, and the key each is rewritten in."""
+
+    def _rewrite_in_key_order(self, contest_id: ContestId) -> None:
+        """PostgreSQL: re-insert the contest's cast-touched rows in key order, in this tx.
+
+        Each cast is one transaction, so on PostgreSQL the new row versions it leaves
+        carry its transaction id (``xmin``) and sit in heap order (``ctid``): the ballot and
+        the voter's roll row share an ``xmin``. Rewriting the rows in one transaction gives
+        them all the same ``xmin`` and a heap order that follows their random keys.
+        """
+        cur = self.cursor()
+        for table, key in self._RESEAL:
+            cur.execute(
+                f"CREATE TEMP TABLE tellers_reseal ON COMMIT DROP AS "  # noqa: S608
+                f"SELECT * FROM {table} WHERE contest_id = %s",
+                (contest_id,),
+            )
+            cur.execute(f"DELETE FROM {table} WHERE contest_id = %s", (contest_id,))  # noqa: S608
+            cur.execute(f"INSERT INTO {table} SELECT * FROM tellers_reseal ORDER BY {key}")  # noqa: S608
+            cur.execute("DROP TABLE tellers_reseal")
+
+    def _forget_write_order(self) -> None:
+        """After voting closes (or the count): drop the traces of the order of writing.
+
+        PostgreSQL: ``VACUUM FULL`` of the rewritten tables removes the dead row versions,
+        which still carry each cast's ``xmin``. SQLite: a ``TRUNCATE`` checkpoint empties the
+        write-ahead log, whose frames hold each cast's pages in commit order. (The
+        database server's own logs -- PostgreSQL's WAL archive, backups -- are outside
+        tellers; see ``docs/architecture-lifecycle.md``.)
+        """
+        driver = self._connection()
+        tables = ", ".join(t for t, _ in self._RESEAL)
+        if self.sqlite:
+            self._cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            self._cursor.fetchall()
+            return
+        driver.autocommit = True
+        try:
+            driver.execute(f"VACUUM FULL {tables}")
+        finally:
+            driver.autocommit = False
 
     def close(self) -> None:
         """Roll back anything open and give the connection back to the pool."""
@@ -606,6 +669,10 @@ class _People(_Repo):
         return frozenset(PersonId(r[0]) for r in cur.fetchall())
 
 
+_SEALING_PHASES = frozenset({Phase.VOTING_CLOSED, Phase.COUNTED})
+"""Saving a contest into these phases forgets the order of casting at commit."""
+
+
 class _Contests(_Repo):
     def add(self, contest: Contest) -> None:
         self._insert(
@@ -661,6 +728,8 @@ class _Contests(_Repo):
                 raise
             msg = f"contest {contest.id} was changed concurrently; retry"
             raise StaleWrite(msg) from err
+        if contest.phase in _SEALING_PHASES:
+            self.uow.reseal.add(contest.id)
         if cur.rowcount != 1:
             row = self.uow.one("SELECT version FROM contests WHERE id = ?", (contest.id,))
             if row is None:
