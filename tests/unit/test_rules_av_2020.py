@@ -142,4 +142,8 @@ def test_s6_deputy_2020_replayed_through_the_services() -> None:
     assert r3["tallies"]["Angela Rayner"] == "228944"
     assert data["winners"] == ["Angela Rayner"]
     assert "Round 3: Angela Rayner 228944" in declaration.text
+    assert (
+        "    Dawn Butler eliminated: Angela Rayner +17800, Richard Burgon +8611, "
+        "Rosena Allin-Khan +10698, Ian Murray +3381; exhausted 9765"
+    ) in declaration.text
     assert "Elected: Angela Rayner." in declaration.text

@@ -669,6 +669,12 @@ def declaration_text(result: Result, *, audit_head: str, declared_at: datetime) 
             for r in result.count.rounds:
                 cells = ", ".join(f"{k} {format_amount(v)}" for k, v in r.tallies.items())
                 lines.append(f"  Round {r.number}: {cells}; exhausted {format_amount(r.exhausted)}")
+                for t in r.transfers:
+                    moves = ", ".join(f"{k} +{format_amount(v)}" for k, v in t.to.items() if v)
+                    lines.append(
+                        f"    {t.source} {t.reason}: {moves or 'nothing moved'}; "
+                        f"exhausted {format_amount(t.exhausted)}"
+                    )
             if result.reopens_nominations:
                 lines.append("Re-open nominations wins: nobody is elected; nominations re-open.")
             else:
