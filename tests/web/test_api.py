@@ -156,3 +156,50 @@ def test_tracking_lookup_by_api_after_the_close(site: Site, client) -> None:  # 
         client.get(f"/api/v1/contests/{LEADER}/tracking/{code.lower()}").json()["counted"] is True
     )
     assert client.get(f"/api/v1/contests/{LEADER}/tracking/AAAA-BBBB").json()["counted"] is False
+
+
+def test_officers_manage_bodies_affiliates_and_the_paper_by_api(site: Site, client) -> None:  # type: ignore[no-untyped-def]
+    ro = client.post(
+        "/api/v1/session",
+        json={
+            "officer_id": "returning-officer",
+            "password": site.demo.passwords["returning-officer"],
+        },
+    ).json()
+    headers = {"X-CSRF-Token": ro["csrf_token"]}
+    body = client.post(
+        "/api/v1/organisations/demo-party/bodies",
+        json={"body_id": "nec", "name": "Executive"},
+        headers=headers,
+    )
+    union = client.post(
+        "/api/v1/organisations/demo-party/affiliates",
+        json={"affiliate_id": "u1", "name": "A Union", "affiliated_membership": 1000},
+        headers=headers,
+    )
+    again = client.post(
+        "/api/v1/organisations/demo-party/bodies",
+        json={"body_id": "nec", "name": "Executive"},
+        headers=headers,
+    )
+    assert (body.status_code, union.status_code) == (201, 201)
+    assert (again.status_code, again.json()["error"]["code"]) == (409, "already-exists")
+    fixed = client.put(
+        f"/api/v1/contests/{LEADER}/presentation", json={"order": "fixed"}, headers=headers
+    )
+    assert fixed.status_code == 200
+    code = site.codes(LEADER)[0]
+    with site.client() as voter:
+        voter.get(f"/vote/{LEADER}/start", params={"code": code})
+        from tests.web.conftest import page
+
+        options = page(voter.get(f"/vote/{LEADER}/ballot")).find("select").find_all("option")
+    # fixed: the order of the ballot as the contest was set up
+    assert [o.get("value") for o in options if o.get("value")] == [
+        "harris",
+        "adeyemi",
+        "nowak",
+        "byrne",
+    ]
+    no_smtp = client.post("/api/v1/outbox/deliveries", headers=headers)
+    assert (no_smtp.status_code, no_smtp.json()["error"]["code"]) == (400, "input-error")

@@ -16,9 +16,10 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from tellers.domain.officer import OfficerAction
-from tellers.domain.presentation import ballot_paper
+from tellers.domain.organisation import AffiliateKind
+from tellers.domain.presentation import BallotOrder, Presentation, ballot_paper
 from tellers.errors import InputError
-from tellers.services import contests, officers, organisations, portal
+from tellers.services import contests, mail, officers, organisations, portal
 from tellers.services.voting import cast_ballot
 from tellers.web.actions import ACTIONS, run_action, verify_audit
 from tellers.web.deps import context_of
@@ -163,6 +164,44 @@ class NominationIn(BaseModel):
 
     nominator: str
     candidate: str
+
+
+class BodyIn(BaseModel):
+    """A body of an organisation."""
+
+    body_id: str
+    name: str
+    kind: str = ""
+
+
+class AffiliateIn(BaseModel):
+    """An affiliate of an organisation."""
+
+    affiliate_id: str
+    name: str
+    kind: Literal["union", "society", "branch", "constituency party", "other"] = "union"
+    affiliated_membership: int = Field(default=0, ge=0)
+
+
+class WithdrawalIn(BaseModel):
+    """A candidate's withdrawal."""
+
+    candidate: str
+
+
+class PresentationIn(BaseModel):
+    """How the paper is shown: the candidates' order and the instructions."""
+
+    order: Literal["alphabetical", "random per voter", "fixed"] = "fixed"
+    instructions: str = ""
+
+
+class DeliveryOut(BaseModel):
+    """What one delivery run of the outbox did."""
+
+    sent: int
+    retrying: int
+    failed: int
 
 
 class AuditOut(BaseModel):
@@ -370,6 +409,101 @@ def create_organisation(
             name=body.name,
         )
     return JSONResponse({"id": org.id, "name": org.name}, status_code=201)
+
+
+@router.post("/organisations/{organisation_id}/bodies", status_code=201, responses=ERRORS)
+def add_body(
+    request: Request, organisation_id: str, body: BodyIn, x_csrf_token: str = Header("")
+) -> JSONResponse:
+    """Add a body (a parliamentary group, an executive) to an organisation."""
+    check_csrf(request, x_csrf_token)
+    officer = require_officer(request, OfficerAction.MANAGE)
+    ctx = context_of(request)
+    with ctx.uow() as uow:
+        b = organisations.add_body(
+            uow=uow,
+            clock=ctx.clock,
+            officer=officer.id,
+            organisation_id=organisation_id,
+            body_id=body.body_id,
+            name=body.name,
+            kind=body.kind,
+        )
+    return JSONResponse({"id": b.id, "name": b.name}, status_code=201)
+
+
+@router.post("/organisations/{organisation_id}/affiliates", status_code=201, responses=ERRORS)
+def add_affiliate(
+    request: Request, organisation_id: str, body: AffiliateIn, x_csrf_token: str = Header("")
+) -> JSONResponse:
+    """Add an affiliate (a union, a society, a branch) to an organisation."""
+    check_csrf(request, x_csrf_token)
+    officer = require_officer(request, OfficerAction.MANAGE)
+    ctx = context_of(request)
+    with ctx.uow() as uow:
+        a = organisations.add_affiliate(
+            uow=uow,
+            clock=ctx.clock,
+            officer=officer.id,
+            organisation_id=organisation_id,
+            affiliate_id=body.affiliate_id,
+            name=body.name,
+            kind=AffiliateKind(body.kind),
+            affiliated_membership=body.affiliated_membership,
+        )
+    return JSONResponse({"id": a.id, "name": a.name}, status_code=201)
+
+
+@router.post("/contests/{contest_id}/withdrawals", responses=ERRORS)
+def withdraw(
+    request: Request, contest_id: str, body: WithdrawalIn, x_csrf_token: str = Header("")
+) -> JSONResponse:
+    """Record a candidate's withdrawal before the close of nominations."""
+    check_csrf(request, x_csrf_token)
+    officer = require_officer(request, OfficerAction.MANAGE)
+    ctx = context_of(request)
+    with ctx.uow() as uow:
+        contests.withdraw(
+            uow=uow,
+            clock=ctx.clock,
+            officer=officer.id,
+            contest_id=contest_id,
+            candidate=body.candidate,
+        )
+    return JSONResponse({"candidate": body.candidate, "withdrawn": True})
+
+
+@router.put("/contests/{contest_id}/presentation", responses=ERRORS)
+def set_presentation(
+    request: Request, contest_id: str, body: PresentationIn, x_csrf_token: str = Header("")
+) -> JSONResponse:
+    """Set the order of the candidates on the paper and the instructions."""
+    check_csrf(request, x_csrf_token)
+    require_officer(request, OfficerAction.MANAGE)
+    ctx = context_of(request)
+    with ctx.uow() as uow:
+        portal.get_contest(uow=uow, contest_id=contest_id)
+    ctx.stores.presentation.set(
+        Presentation(
+            contest_id=contest_id, order=BallotOrder(body.order), instructions=body.instructions
+        )
+    )
+    return JSONResponse({"order": body.order, "instructions": body.instructions})
+
+
+@router.post("/outbox/deliveries", response_model=DeliveryOut, responses=ERRORS)
+def deliver_outbox(request: Request, x_csrf_token: str = Header("")) -> DeliveryOut:
+    """Send the outbox's due messages now (normally the background worker does it)."""
+    check_csrf(request, x_csrf_token)
+    require_officer(request, OfficerAction.MANAGE)
+    ctx = context_of(request)
+    if ctx.sender is None:
+        msg = "no SMTP server is configured"
+        raise InputError(msg)
+    report = mail.deliver(
+        outbox=ctx.stores.outbox, sender=ctx.sender, clock=ctx.clock, policy=ctx.settings.retry
+    )
+    return DeliveryOut(sent=report.sent, retrying=report.retrying, failed=report.failed)
 
 
 @router.post("/contests", status_code=201, response_model=ContestOut, responses=ERRORS)
