@@ -670,7 +670,10 @@ def declaration_text(result: Result, *, audit_head: str, declared_at: datetime) 
                 cells = ", ".join(f"{k} {format_amount(v)}" for k, v in r.tallies.items())
                 lines.append(f"  Round {r.number}: {cells}; exhausted {format_amount(r.exhausted)}")
                 for t in r.transfers:
-                    moves = ", ".join(f"{k} +{format_amount(v)}" for k, v in t.to.items() if v)
+                    order = [*r.tallies, *(k for k in t.to if k not in r.tallies)]
+                    moves = ", ".join(
+                        f"{k} +{format_amount(t.to[k])}" for k in order if t.to.get(k)
+                    )
                     lines.append(
                         f"    {t.source} {t.reason}: {moves or 'nothing moved'}; "
                         f"exhausted {format_amount(t.exhausted)}"
