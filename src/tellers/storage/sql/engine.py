@@ -33,11 +33,14 @@ SQLITE_PRAGMAS = (
     "PRAGMA synchronous=NORMAL",
     "PRAGMA foreign_keys=ON",
     "PRAGMA busy_timeout=30000",
-    "PRAGMA cache_size=-131072",
+    "PRAGMA cache_size=-524288",
+    "PRAGMA mmap_size=1073741824",
     "PRAGMA temp_store=MEMORY",
     "PRAGMA wal_autocheckpoint=10000",
 )
-"""Applied to every SQLite connection: cache_size in KiB when negative (128 MiB); a
+"""Applied to every SQLite connection: a page cache of 512 MiB (cache_size in KiB when
+negative) and reads through a memory map of up to 1 GiB, so a roll of a million voters is
+read without a system call per page; a
 checkpoint every 10,000 WAL pages (40 MiB) rather than 1,000, so the fsync of a checkpoint
 is paid once per few thousand short transactions, not once per few hundred."""
 
