@@ -583,3 +583,15 @@ def test_a_gated_nomination_rule_takes_its_headline_share_from_the_first_seat_th
     assert "a negative minimum" in "; ".join(negative.problems())
     with pytest.raises(InvalidSpec, match="expected a table"):
         rule("nope")  # type: ignore[arg-type]
+
+
+def test_a_nomination_rule_without_threshold_or_gate_is_an_invalid_spec() -> None:
+    spec = {
+        "kind": "leadership",
+        "title": "t",
+        "method": "irv",
+        "electorate": {"version": "v", "sections": [{"name": "s", "kind": "member"}]},
+        "nominations": {"bodies": ["plp"], "snapshot_at": "2020-01-07T09:00:00+00:00"},
+    }
+    with pytest.raises(InvalidSpec, match="nominations.threshold"):
+        contest_from_spec(spec, contest_id=ContestId("c"), organisation_id="o")  # type: ignore[arg-type]

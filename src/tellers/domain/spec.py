@@ -254,7 +254,9 @@ def contest_from_spec(
         nomination = NominationRule(
             bodies=tuple(BodyId(str(b)) for b in _list(n.get("bodies", []), "nominations.bodies")),
             threshold=parse_share(
-                n["threshold"] if "threshold" in n or "gate" not in n else _gate_share(n["gate"]),
+                n.get("threshold")
+                if "threshold" in n or "gate" not in n
+                else _gate_share(n["gate"]),
                 "nominations.threshold",
             ),
             snapshot_at=_instant(n.get("snapshot_at"), "nominations.snapshot_at"),
