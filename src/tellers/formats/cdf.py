@@ -110,7 +110,7 @@ def _load(path: Path) -> Node:
             line, column = getattr(err, "position", (0, 0))
             problem = f"not well-formed XML: {err}"
             raise BallotFileError(where, f"line {line}", f"column {column}", problem) from err
-        except (ValueError, UnicodeError) as err:
+        except (ValueError, UnicodeError, LookupError) as err:  # LookupError: encoding
             raise BallotFileError(where, "", "", f"not readable XML: {err}") from err
         try:
             return _xml_to_node(root)

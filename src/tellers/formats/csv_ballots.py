@@ -48,6 +48,9 @@ __all__ = ["EQUAL", "read_csv_ballots", "write_csv_ballots"]
 EQUAL = "="
 """Joins names marked at the same rank; alone, an overvote with unknown candidates."""
 
+MAX_COUNT_DIGITS = 15
+"""A line's count has at most 15 digits, so that counts and their sums fit in int64."""
+
 
 def _decode(path: Path) -> str:
     where = str(path)
@@ -88,9 +91,13 @@ def _rows(path: Path, text: str) -> Iterator[tuple[int, list[str]]]:
 
 def _count(path: Path, line: int, raw: str) -> int:
     text = raw.strip()
-    if text.isascii() and text.isdigit() and int(text) > 0:
+    digits = text.isascii() and text.isdigit()
+    if digits and len(text.lstrip("0")) <= MAX_COUNT_DIGITS and int(text) > 0:
         return int(text)
-    problem = f"expected the number of ballots, a whole number of at least 1, got {raw!r}"
+    problem = (
+        "expected the number of ballots, a whole number of at least 1 and at most "
+        f"{MAX_COUNT_DIGITS} digits, got {raw[:40]!r}"
+    )
     raise BallotFileError(str(path), f"line {line}", "column 1", problem)
 
 
