@@ -29,7 +29,7 @@ _DANGEROUS = st.sampled_from(["+", "-", "@", "'+", "''-", "'@", "'", ""])
 _names = st.builds(
     lambda head, tail: (head + tail).strip(),
     _DANGEROUS,
-    st.text(st.characters(exclude_categories=["Cs"], exclude_characters="=\x00"), max_size=8),
+    st.text(st.characters(exclude_categories=["Cs"], exclude_characters="=\x00\r"), max_size=8),
 ).filter(bool)
 
 

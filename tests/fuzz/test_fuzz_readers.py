@@ -104,7 +104,7 @@ def test_plain_csv_readers_agree_and_refuse_with_a_message(data: bytes, counts: 
 
 
 @fuzz_settings(weight=0.5)
-@given(data=_plain_input, names=st.lists(nasty_text(), max_size=4))
+@given(data=_plain_input, names=st.lists(nasty_text().filter(str.strip), max_size=4, unique=True))
 @counted("plain CSV with a candidate list")
 def test_plain_csv_with_a_candidate_list_refuses_unknown_names(
     data: bytes, names: list[str]
