@@ -122,7 +122,8 @@ class SqlUnitOfWork:
         # caches valid across transactions (only committed values enter them)
         self.keys_committed: dict[ContestId, bytes] = {}
         self.keys_pending: dict[ContestId, bytes] = {}
-        self.contest_cache: dict[ContestId, tuple[str, Contest]] = {}
+        self.contest_cache: dict[ContestId, tuple[int, Contest]] = {}
+        self.contests_written: set[ContestId] = set()
         self.commits = 0
         self._organisations = _Organisations(self)
         self._people = _People(self)
@@ -285,14 +286,14 @@ class SqlUnitOfWork:
                 self._driver.commit()
             except self.errors.integrity as err:
                 self._in_tx = False
-                self.keys_pending.clear()
-                self._end()
+                self.rollback()
                 msg = f"a concurrent change won; retry ({err})"
                 raise StaleWrite(msg) from err
             self._in_tx = False
         self.keys_committed.update(self.keys_pending)
         self.keys_pending.clear()
         self.reseal.clear()
+        self.contests_written.clear()
         self._end()
         self.commits += 1
         if resealed:
@@ -305,6 +306,9 @@ class SqlUnitOfWork:
             self._in_tx = False
         self.keys_pending.clear()
         self.reseal.clear()
+        for contest_id in self.contests_written:
+            self.contest_cache.pop(contest_id, None)
+        self.contests_written.clear()
         self._end()
 
     # -- forgetting the order of casting ------------------------------------------------
@@ -675,6 +679,7 @@ _SEALING_PHASES = frozenset({Phase.VOTING_CLOSED, Phase.COUNTED})
 
 class _Contests(_Repo):
     def add(self, contest: Contest) -> None:
+        self.uow.contests_written.add(contest.id)
         self._insert(
             "INSERT INTO contests (id, organisation_id, version, phase, data) "
             "VALUES (?, ?, ?, ?, ?)",
@@ -695,18 +700,22 @@ class _Contests(_Repo):
         # the old phase, and a cast that starts later waits for it and reads the new phase.
         # No ballot is accepted after a close has committed (tests/integration/
         # test_concurrency.py). SQLite's BEGIN IMMEDIATE already serialises them.
+        # A committed (id, version) names exactly one document (saves are optimistic), so
+        # the decoded contest is cached by version; what this transaction wrote itself is
+        # dropped from the cache if it rolls back.
         row = self.uow.one(
-            f"SELECT data FROM contests WHERE id = ?{self.uow.for_share}",  # noqa: S608
+            f"SELECT version FROM contests WHERE id = ?{self.uow.for_share}",  # noqa: S608
             (contest_id,),
         )
         if row is None:
             raise _missing(contest_id, "contest")
-        data: str = row[0]
+        version = int(row[0])
         cached = self.uow.contest_cache.get(contest_id)
-        if cached is not None and cached[0] == data:
+        if cached is not None and cached[0] == version:
             return cached[1]
+        data = self.uow.one("SELECT data FROM contests WHERE id = ?", (contest_id,))[0]
         contest = codec.loads(Contest, data)
-        self.uow.contest_cache[contest_id] = (data, contest)
+        self.uow.contest_cache[contest_id] = (version, contest)
         return contest
 
     def save(self, contest: Contest) -> None:
@@ -728,6 +737,7 @@ class _Contests(_Repo):
                 raise
             msg = f"contest {contest.id} was changed concurrently; retry"
             raise StaleWrite(msg) from err
+        self.uow.contests_written.add(contest.id)
         if contest.phase in _SEALING_PHASES:
             self.uow.reseal.add(contest.id)
         if cur.rowcount != 1:
