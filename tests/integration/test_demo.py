@@ -54,3 +54,34 @@ def test_the_demo_story_runs_end_to_end(tmp_path: Path) -> None:
     assert (
         done["audit_head_verified"] == data["audit_head"] or len(done["audit_head_verified"]) == 64
     )
+
+
+def test_the_demo_roll_applies_the_freeze_date_and_the_fee_window(tmp_path: Path) -> None:
+    """S3 on the demo's books: joined 13 Jan 2016 -> not a member; 17:00:01 -> refused."""
+    from tellers.domain.ids import ContestId
+    from tellers.storage.sql import SqlUnitOfWork, connect
+
+    examples = tmp_path / "examples"
+    examples.mkdir()
+    shutil.copytree(examples_dir() / S1, examples / S1)
+    _scaled(examples_dir() / S5, examples / S5)
+    url = f"sqlite:///{tmp_path / 'demo.db'}"
+    run_demo(url, examples=examples)
+    database = connect(url)
+    uow = SqlUnitOfWork(database)
+    try:
+        with uow:
+            entries = {e.person_id: e for e in uow.roll.iter(ContestId("leader-2016"))}
+    finally:
+        uow.close()
+        database.dispose()
+    late = entries["late-supporter-0000001"]
+    assert late.section is None
+    assert "outside the window" in late.reason
+    new = entries["new-member-0000001"]
+    assert new.section is None
+    assert "joined 2016-01-13 after 2016-01-12" in new.reason
+    switched = entries["new-member-supporter-0000001"]
+    assert switched.section == "registered supporters"
+    assert "joined 2016-01-13 after 2016-01-12" in switched.reason
+    assert all(e.rule_version.startswith("NEC procedures 2016") for e in entries.values())
