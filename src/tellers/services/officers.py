@@ -11,6 +11,7 @@ password during the lock is refused too.
 from __future__ import annotations
 
 import contextlib
+import functools
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
@@ -32,7 +33,16 @@ __all__ = [
 ]
 
 _HASHER = PasswordHasher()
-_DUMMY_HASH = _HASHER.hash("not a password of anyone")
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """A hash to verify against when the officer is unknown, so that an unknown id costs
+    as much time as a wrong password. Made on first use: hashing is deliberately slow
+    (about half a second), and every CLI command imports this module."""
+    return _HASHER.hash("not a password of anyone")
+
+
 MIN_PASSWORD = 12
 
 
@@ -90,7 +100,7 @@ def authenticate(
     found = officers.find(OfficerId(officer_id.strip()))
     if found is None:
         with contextlib.suppress(VerificationError):
-            _HASHER.verify(_DUMMY_HASH, password + "x")
+            _HASHER.verify(_dummy_hash(), password + "x")
         msg = "wrong officer id or password"
         raise LoginRefused(msg)
     if found.is_locked(now):
