@@ -21,7 +21,7 @@ from typing import Any
 
 from tellers.domain.membership import MembershipKind, Standing
 from tellers.errors import InputError
-from tellers.formats.csv_safe import neutralise, restore
+from tellers.formats.csv_safe import neutralise
 
 __all__ = [
     "COLUMNS",
@@ -200,13 +200,12 @@ class RollReader:
                 raise RollFileError(
                     str(self.path), [RollRowError(line=1, field="", problem=problem)]
                 )
-            index = {h: i for i, h in enumerate(names)}
+            positions = [names.index(c) if c in names else -1 for c in COLUMNS]
             width = len(names)
             seen: set[str] = set()
             current: _Person | None = None
-            for number, cells in enumerate(reader, start=2):
+            for number, raw in enumerate(reader, start=2):
                 self.lines = number
-                raw = [restore(cell) for cell in cells]  # formula cells, as write_roll wrote
                 if not raw or (len(raw) == 1 and not raw[0].strip()):
                     continue
                 if len(raw) != width:
@@ -214,16 +213,17 @@ class RollReader:
                     if current is not None:
                         current.bad = True
                     continue
-                pid = raw[index["person_id"]].strip()
+                row = [raw[i].strip() if i >= 0 else "" for i in positions]
+                pid = row[0]
                 if current is None or pid != current.id:
                     if current is not None:
                         done = self._finish(current)
                         if done is not None:
                             yield done
-                    current = self._start(number, raw, index, pid, seen)
+                    current = self._start(number, row, seen)
                 else:
-                    self._same_person(number, raw, index, current)
-                self._membership(number, raw, index, current)
+                    self._same_person(number, row, current)
+                self._membership(number, row, current)
             if current is not None:
                 done = self._finish(current)
                 if done is not None:
@@ -231,16 +231,9 @@ class RollReader:
         if self.errors and not self.skip_invalid:
             raise RollFileError(str(self.path), self.errors)
 
-    def _start(
-        self, number: int, raw: list[str], index: dict[str, int], pid: str, seen: set[str]
-    ) -> _Person:
-        def get(col: str) -> str:
-            i = index.get(col)
-            return raw[i].strip() if i is not None else ""
-
-        person = _Person(
-            line=number, id=pid, name=get("name"), email=get("email"), address=get("address")
-        )
+    def _start(self, number: int, row: list[str], seen: set[str]) -> _Person:
+        pid = row[0]
+        person = _Person(line=number, id=pid, name=row[1], email=row[2], address=row[3])
         if not pid:
             self._error(number, "person_id", "empty")
             person.bad = True
@@ -257,86 +250,92 @@ class RollReader:
             person.bad = True
         return person
 
-    def _same_person(
-        self, number: int, raw: list[str], index: dict[str, int], person: _Person
-    ) -> None:
-        for col, value in (
-            ("name", person.name),
-            ("email", person.email),
-            ("address", person.address),
+    def _same_person(self, number: int, row: list[str], person: _Person) -> None:
+        for col, given, first in (
+            ("name", row[1], person.name),
+            ("email", row[2], person.email),
+            ("address", row[3], person.address),
         ):
-            i = index.get(col)
-            if i is not None and raw[i].strip() and raw[i].strip() != value:
+            if given and given != first:
                 self._error(number, col, f"differs from line {person.line} for {person.id}")
                 person.bad = True
 
-    def _membership(
-        self, number: int, raw: list[str], index: dict[str, int], person: _Person
-    ) -> None:
-        def get(col: str) -> str:
-            i = index.get(col)
-            return raw[i].strip() if i is not None else ""
-
-        kind_text = get("kind")
+    def _membership(self, number: int, row: list[str], person: _Person) -> None:
+        (
+            _,
+            _,
+            _,
+            _,
+            kind_text,
+            start_text,
+            end_text,
+            standing_text,
+            body_text,
+            affiliate_text,
+            fee_text,
+            pence_text,
+            membership_id,
+        ) = row
         if not kind_text:
-            for col in ("start", "end", "body", "affiliate", "fee_paid_at", "fee_pence"):
-                if get(col):
+            for col, value in (
+                ("start", start_text),
+                ("end", end_text),
+                ("body", body_text),
+                ("affiliate", affiliate_text),
+                ("fee_paid_at", fee_text),
+                ("fee_pence", pence_text),
+            ):
+                if value:
                     self._error(number, col, "given for a row with no membership kind")
                     person.bad = True
             return
-        bad = False
-
-        def fail(col: str, problem: str) -> None:
-            nonlocal bad
-            self._error(number, col, problem)
-            bad = True
-
+        errors_before = len(self.errors)
+        fail = self._error
         kind = _KINDS.get(kind_text)
         if kind is None:
-            fail("kind", f"{kind_text!r} is not one of {', '.join(_KINDS)}")
-        start = _date(get("start"), "start", fail, required=True)
-        end = _date(get("end"), "end", fail, required=False)
+            fail(number, "kind", f"{kind_text!r} is not one of {', '.join(_KINDS)}")
+        start = _date(start_text, number, "start", fail) if start_text else None
+        if start is None and not start_text:
+            fail(number, "start", "a membership needs a start date")
+        end = _date(end_text, number, "end", fail) if end_text else None
         if start is not None and end is not None and end < start:
-            fail("end", f"{end} is before the start {start}")
-        standing_text = get("standing") or Standing.GOOD.value
-        standing = _STANDINGS.get(standing_text)
+            fail(number, "end", f"{end} is before the start {start}")
+        standing = _STANDINGS.get(standing_text) if standing_text else Standing.GOOD
         if standing is None:
-            fail("standing", f"{standing_text!r} is not one of {', '.join(_STANDINGS)}")
-        body = get("body") or None
-        affiliate = get("affiliate") or None
+            fail(number, "standing", f"{standing_text!r} is not one of {', '.join(_STANDINGS)}")
+        body = body_text or None
+        affiliate = affiliate_text or None
         if kind is MembershipKind.SEAT:
             if body is None:
-                fail("body", "a seat needs a body")
+                fail(number, "body", "a seat needs a body")
             elif self.bodies is not None and body not in self.bodies:
-                fail("body", f"no body {body!r} in the organisation")
+                fail(number, "body", f"no body {body!r} in the organisation")
         elif body is not None:
-            fail("body", f"only a seat names a body, not a {kind_text}")
+            fail(number, "body", f"only a seat names a body, not a {kind_text}")
         if kind is MembershipKind.AFFILIATED_SUPPORTER:
             if affiliate is None:
-                fail("affiliate", "an affiliated supporter needs an affiliate")
+                fail(number, "affiliate", "an affiliated supporter needs an affiliate")
             elif self.affiliates is not None and affiliate not in self.affiliates:
-                fail("affiliate", f"no affiliate {affiliate!r} in the organisation")
-        fee_text = get("fee_paid_at")
+                fail(number, "affiliate", f"no affiliate {affiliate!r} in the organisation")
         fee_at: datetime | None = None
         if fee_text:
             try:
                 fee_at = datetime.fromisoformat(fee_text)
             except ValueError:
-                fail("fee_paid_at", f"not an ISO 8601 instant: {fee_text!r}")
+                fail(number, "fee_paid_at", f"not an ISO 8601 instant: {fee_text!r}")
             else:
                 if fee_at.utcoffset() is None:
-                    fail("fee_paid_at", f"needs a time-zone offset: {fee_text!r}")
+                    fail(number, "fee_paid_at", f"needs a time-zone offset: {fee_text!r}")
                     fee_at = None
-        if kind is MembershipKind.REGISTERED_SUPPORTER and not fee_text:
-            fail("fee_paid_at", "a registered supporter needs the instant the fee was paid")
-        pence_text = get("fee_pence")
+        elif kind is MembershipKind.REGISTERED_SUPPORTER:
+            fail(number, "fee_paid_at", "a registered supporter needs the instant the fee was paid")
         pence: int | None = None
         if pence_text:
             if pence_text.isdigit():
                 pence = int(pence_text)
             else:
-                fail("fee_pence", f"not a whole number of pence: {pence_text!r}")
-        if bad or kind is None or start is None or standing is None:
+                fail(number, "fee_pence", f"not a whole number of pence: {pence_text!r}")
+        if len(self.errors) > errors_before or kind is None or start is None or standing is None:
             person.bad = True
             return
         person.memberships.append(
@@ -349,7 +348,7 @@ class RollReader:
                 affiliate_id=affiliate,
                 fee_paid_at=fee_at,
                 fee_pence=pence,
-                id=get("membership_id") or None,
+                id=membership_id or None,
             )
         )
 
@@ -368,15 +367,11 @@ class RollReader:
         )
 
 
-def _date(text: str, column: str, fail: object, *, required: bool) -> date | None:
-    if not text:
-        if required:
-            fail(column, "a membership needs a start date")  # type: ignore[operator]
-        return None
+def _date(text: str, line: int, column: str, fail: Callable[[int, str, str], None]) -> date | None:
     try:
         return date.fromisoformat(text)
     except ValueError:
-        fail(column, f"not a date (YYYY-MM-DD): {text!r}")  # type: ignore[operator]
+        fail(line, column, f"not a date (YYYY-MM-DD): {text!r}")
         return None
 
 
