@@ -171,6 +171,10 @@ def end_voter_session(request: Request) -> None:
 # -- headers ------------------------------------------------------------------------
 
 
+HSTS = b"max-age=31536000; includeSubDomains"
+"""Strict-Transport-Security for responses served over TLS: a year, subdomains too."""
+
+
 class SecurityHeaders:
     """Pure ASGI middleware adding the security headers to every response."""
 
@@ -196,6 +200,8 @@ class SecurityHeaders:
                 ]
                 if private:
                     headers.append((b"cache-control", b"no-store"))
+                if scope.get("scheme") == "https":  # HSTS only means something over TLS
+                    headers.append((b"strict-transport-security", HSTS))
                 message["headers"] = headers
             await send(message)
 
