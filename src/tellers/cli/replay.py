@@ -32,7 +32,7 @@ import time
 import tomllib
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -475,6 +475,24 @@ def cast_progress(console: Console) -> Progress:
     )
 
 
+def _replay_rules_scenario(spec_dir: Path, *, database: str | None, as_json: bool) -> None:
+    """Scenarios of several contests and rule changes (S3, S7, S9, S11): a step file."""
+    from tellers.bootstrap import initialise, unit_of_work
+    from tellers.services.replay_rules import render, replay_folder
+
+    with tempfile.TemporaryDirectory() as tmp:
+        db = initialise(database or f"sqlite:///{Path(tmp) / 'replay.db'}")
+        uow = unit_of_work(db)
+        try:
+            outcome = replay_folder(
+                spec_dir, uow=uow, clock=ReplayClock(datetime(2000, 1, 1, tzinfo=UTC))
+            )
+        finally:
+            uow.close()
+            db.dispose()
+    typer.echo(render(outcome, as_json=as_json), nl=False)
+
+
 def replay_command(
     spec_dir: Annotated[Path, typer.Argument(help="Scenario folder (e.g. examples/s1-...).")],
     as_json: Annotated[bool, typer.Option("--json", help="Print the declaration as JSON.")] = False,
@@ -489,6 +507,11 @@ def replay_command(
     if not spec_dir.is_dir():
         msg = f"{spec_dir}: not a scenario folder"
         raise InvalidSpec(msg)
+    from tellers.services.replay_rules import is_rules_scenario
+
+    if is_rules_scenario(spec_dir):
+        _replay_rules_scenario(spec_dir, database=database, as_json=as_json)
+        return
     console = Console(stderr=True)
     with tempfile.TemporaryDirectory() as tmp:
         url = database or f"sqlite:///{Path(tmp) / 'replay.db'}"
