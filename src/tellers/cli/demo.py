@@ -1,16 +1,17 @@
 """``tellers demo``: the 2016 Labour story, end to end, on a fresh SQLite file.
 
-1. The books: the PLP and the EPLP, 343,500 members, 129,000 registered supporters,
-   181,506 affiliated supporters and people the rules refuse (``examples/s5-.../roll.toml``).
+1. The books in June: the PLP and the EPLP (``examples/s5-.../roll.toml``).
 2. 28 June: the PLP confidence motion (``examples/s1-...``): 172 for, 40 against, 4 spoilt,
    13 not voting -- carried, advisory.
-3. 11-20 July: the challenge (``examples/s5-...``, as in S2): 51 nominations needed of 251;
+3. The members and supporters join the books: 343,500 members, 129,000 registered
+   supporters, 181,506 affiliated supporters, and people the rules refuse.
+4. 11-20 July: the challenge (``examples/s5-...``, as in S2): 51 nominations needed of 251;
    the NEC ruling puts the incumbent on the ballot; Smith 90, Eagle 72 then withdrawn.
-4. 22 August - 21 September: the members', registered and affiliated supporters' ballot,
+5. 22 August - 21 September: the members', registered and affiliated supporters' ballot,
    with the 12 January freeze date and the £25 window; every online ballot cast through
    :func:`tellers.services.voting.cast_ballot` (one transaction each), every paper entered
    in postal batches.
-5. 24 September: the declaration -- Corbyn 313,209, Smith 193,229, 1,042 spoilt, turnout
+6. 24 September: the declaration -- Corbyn 313,209, Smith 193,229, 1,042 spoilt, turnout
    77.6% -- with the audit log verified.
 """
 
@@ -28,6 +29,7 @@ import typer
 from rich.console import Console
 
 from tellers.cli.replay import (
+    RO,
     ReplayClock,
     ReplayOutcome,
     cast_progress,
@@ -35,8 +37,10 @@ from tellers.cli.replay import (
     outcome_json,
     outcome_text,
     replay_contest,
+    roll_people,
 )
 from tellers.domain.errors import InvalidSpec
+from tellers.services import people
 from tellers.services.audit import verify_audit_log
 
 __all__ = ["demo_command", "examples_dir", "run_demo"]
@@ -60,6 +64,10 @@ def examples_dir() -> Path:
     raise InvalidSpec(msg)
 
 
+def _is_seat_group(group: dict[str, Any]) -> bool:
+    return all(m.get("kind") == "seat" for m in group.get("memberships", []))
+
+
 def run_demo(url: str, *, examples: Path, console: Console | None = None) -> dict[str, Any]:
     """Run the story on the (empty, migrated) database at ``url``; returns what it declared."""
     from tellers.bootstrap import initialise, unit_of_work
@@ -73,13 +81,26 @@ def run_demo(url: str, *, examples: Path, console: Console | None = None) -> dic
         clock = ReplayClock(datetime.fromisoformat("2016-06-27T09:00:00+01:00"))
         with (examples / S5 / "roll.toml").open("rb") as handle:
             roll = tomllib.load(handle)
-        with console.status("importing the books (654,356 people)..."):
-            t = time.perf_counter()
-            organisation = load_roll(roll, uow=uow, clock=clock)
-            timings["roll import"] = time.perf_counter() - t
+        # June: the books hold the PLP and the EPLP; the members and supporters are added
+        # before the leadership ballot (registered supporters paid in July). Freezing the
+        # PLP's roll then looks at 251 people, not at 654,000.
+        seats = [g for g in roll.get("groups", []) if _is_seat_group(g)]
+        others = [g for g in roll.get("groups", []) if not _is_seat_group(g)]
         t = time.perf_counter()
+        organisation = load_roll({**roll, "groups": seats}, uow=uow, clock=clock)
         motion = replay_contest(examples / S1, uow=uow, clock=clock, organisation=organisation)
         timings["PLP motion"] = time.perf_counter() - t
+        with console.status("importing members and supporters..."):
+            t = time.perf_counter()
+            clock.set(datetime.fromisoformat("2016-08-08T18:00:00+01:00"))
+            people.import_people(
+                uow=uow,
+                clock=clock,
+                officer=RO,
+                organisation_id=organisation,
+                rows=roll_people({"groups": others}),
+            )
+            timings["roll import"] = time.perf_counter() - t
         t = time.perf_counter()
         with cast_progress(console) as bar:
             task = bar.add_task("2016 leadership ballot", total=None)

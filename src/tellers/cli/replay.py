@@ -61,6 +61,7 @@ __all__ = [
     "replay_command",
     "replay_contest",
     "replay_scenario",
+    "roll_people",
 ]
 
 RO = OfficerId("returning-officer")
@@ -139,7 +140,8 @@ def _membership(raw: Mapping[str, Any]) -> MembershipRow:
     )
 
 
-def _people(roll: Mapping[str, Any]) -> Iterator[PersonRow]:
+def roll_people(roll: Mapping[str, Any]) -> Iterator[PersonRow]:
+    """The people of a roll description: the named ``people``, then every ``groups`` member."""
     for p in roll.get("people", []):
         yield PersonRow(
             id=str(p["id"]),
@@ -182,7 +184,9 @@ def load_roll(roll: Mapping[str, Any], *, uow: UnitOfWork, clock: ReplayClock) -
             kind=AffiliateKind(a.get("kind", "union")),
             affiliated_membership=int(a.get("members", 0)),
         )
-    people.import_people(uow=uow, clock=clock, officer=RO, organisation_id=oid, rows=_people(roll))
+    people.import_people(
+        uow=uow, clock=clock, officer=RO, organisation_id=oid, rows=roll_people(roll)
+    )
     return oid
 
 
