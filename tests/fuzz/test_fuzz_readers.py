@@ -883,3 +883,29 @@ def test_cli_roll_reader_is_read_or_refused_with_a_message(data: bytes, skip: bo
 
     path = _put(data, "roll.csv")
     rejects_cleanly(lambda: list(RollReader(path, skip_invalid=skip).rows()))
+
+
+# --------------------------------------------------- path traversal in written names
+
+
+@fuzz_settings(weight=0.2)
+@given(
+    slice_id=st.one_of(
+        nasty_text(max_size=20),
+        st.sampled_from(["..", ".", "../../etc/passwd", "..\\..\\x", "/abs", "C:\\x", "a/../b"]),
+    ),
+    kind=st.sampled_from(["precinct", "batch"]),
+)
+@counted("report file names from precinct and batch ids")
+def test_a_precinct_or_batch_id_cannot_name_a_file_outside_the_report_folder(
+    slice_id: str, kind: str
+) -> None:
+    from tellers.formats.rctab_report import slice_file_stem
+
+    folder = _WORK / "reports"
+    stem = slice_file_stem(kind, slice_id)
+    assert "/" not in stem
+    assert "\\" not in stem
+    assert stem not in (".", "..")
+    target = (folder / f"{stem}.json").resolve()
+    assert target.parent == folder.resolve()
