@@ -10,6 +10,9 @@ from pathlib import Path
 
 import pytest
 
+# Fails the run if any log record holds a credential, a session cookie or a password.
+pytest_plugins = ["tests.fuzz.log_scan"]
+
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
 
