@@ -21,7 +21,7 @@ from typing import Any
 
 from tellers.domain.membership import MembershipKind, Standing
 from tellers.errors import InputError
-from tellers.formats.csv_safe import neutralise
+from tellers.formats.csv_safe import neutralise, restore
 
 __all__ = [
     "COLUMNS",
@@ -213,7 +213,8 @@ class RollReader:
                     if current is not None:
                         current.bad = True
                     continue
-                row = [raw[i].strip() if i >= 0 else "" for i in positions]
+                # formula cells come back as write_roll wrote them (csv_safe.restore)
+                row = [restore(raw[i]).strip() if i >= 0 else "" for i in positions]
                 pid = row[0]
                 if current is None or pid != current.id:
                     if current is not None:
