@@ -133,9 +133,7 @@ class Profile:
         return builder.build()
 
     @classmethod
-    def from_rankings(
-        cls, candidates: Sequence[str], rankings: Iterable[Sequence[str]]
-    ) -> Profile:
+    def from_rankings(cls, candidates: Sequence[str], rankings: Iterable[Sequence[str]]) -> Profile:
         """Build a profile from simple rankings by name, one ballot each (tests, examples)."""
         lookup = {name: i for i, name in enumerate(candidates)}
         builder = ProfileBuilder(candidates)
