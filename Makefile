@@ -14,7 +14,7 @@ $(VENV)/.installed: pyproject.toml
 	touch $@
 
 demo: setup
-	$(BIN)/tellers count --rctab ../shared/conformance/rctab/2013_minneapolis_mayor/2013_minneapolis_mayor_config.json
+	$(BIN)/tellers demo
 
 test: setup
 	scripts/check
