@@ -2,7 +2,8 @@
 on a SQLite file, with the demo election. A voter ranks with JavaScript (keyboard and
 drag and drop) and without it (one select per preference); an officer opens and closes
 voting, counts and declares; the public results page is shown on a desktop and a phone.
-Screenshots go to ``docs/screenshots/``; axe-core checks every page for serious or
+Screenshots go to ``docs/screenshots/`` with TELLERS_UPDATE_SCREENSHOTS=1 (else a scratch
+folder); axe-core checks every page for serious or
 critical accessibility violations.
 
 Needs ``scripts/install-browser`` (Chromium and the vendored axe-core); skipped, with
