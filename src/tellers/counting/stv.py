@@ -72,6 +72,7 @@ __all__ = [
     "rows_at",
     "sort_by_vote",
     "sum_by",
+    "sure_loser_batch",
     "total_of",
     "withdrawn_indices",
 ]
@@ -682,6 +683,49 @@ def sort_by_vote(
     return sorted(cands, key=functools.cmp_to_key(compare), reverse=reverse)
 
 
+def sure_loser_batch(
+    arith: Arithmetic,
+    hopeful: Iterable[int],
+    votes: Sequence[Value],
+    surplus: Value,
+    *,
+    max_defeat: int,
+) -> list[int]:
+    """The largest batch of hopefuls who are sure to lose (Droop's batch defeat).
+
+    The hopefuls are grouped, lowest vote first, so that a candidate joins the group
+    below when the group's lowest vote plus the surplus still reaches it. A prefix of
+    groups is a sure-loser batch when its total vote plus the surplus is below the next
+    group's lowest vote, and it leaves enough hopefuls for the seats (at most
+    ``max_defeat`` candidates); the largest such prefix is returned, or nobody.
+    """
+    groups: list[list[int]] = []
+    group: list[int] = []
+    vote: Value = arith.zero
+    for c in sort_by_vote(arith, hopeful, votes, reverse=False):
+        if arith.ge(vote + surplus, votes[c]):
+            group.append(c)
+        else:
+            if group:
+                groups.append(group)
+            group = [c]
+            vote = votes[c]
+    if group:
+        groups.append(group)
+    vote = arith.zero
+    maxg: int | None = None
+    ncand = 0
+    for g in range(len(groups) - 1):
+        ncand += len(groups[g])
+        if ncand > max_defeat:
+            break
+        for c in groups[g]:
+            vote = vote + votes[c]
+        if arith.lt(vote + surplus, votes[groups[g + 1][0]]):
+            maxg = g
+    return [c for g in range(maxg + 1) for c in groups[g]] if maxg is not None else []
+
+
 def advance_rows(
     ranks: npt.NDArray[np.int32],
     ptr: npt.NDArray[np.int64],
@@ -980,36 +1024,13 @@ class _Wigm:
         surplus = a.zero
         for c in self.pending():
             surplus = surplus + self.vote[c] - self.quota
-        groups: list[list[int]] = []
-        group: list[int] = []
-        vote: Value = a.zero
-        for c in sort_by_vote(a, self.hopeful(), self.vote, reverse=False):
-            if a.ge(vote + surplus, self.vote[c]):
-                group.append(c)
-            else:
-                if group:
-                    groups.append(group)
-                group = [c]
-                vote = self.vote[c]
-        if group:
-            groups.append(group)
-        vote = a.zero
-        max_defeat = len(self.hopeful()) - self.seats_left()
-        maxg: int | None = None
-        ncand = 0
-        for g in range(len(groups) - 1):
-            ncand += len(groups[g])
-            if ncand > max_defeat:
-                break
-            for c in groups[g]:
-                vote = vote + self.vote[c]
-            if a.lt(vote + surplus, self.vote[groups[g + 1][0]]):
-                maxg = g
-        batch: list[int] = []
-        if maxg is not None:
-            for g in range(maxg + 1):
-                batch.extend(groups[g])
-        return batch
+        return sure_loser_batch(
+            a,
+            self.hopeful(),
+            self.vote,
+            surplus,
+            max_defeat=len(self.hopeful()) - self.seats_left(),
+        )
 
     def elect_with_quota(self) -> None:
         for c in sort_by_vote(self.arith, self.hopeful(), self.vote, reverse=True):

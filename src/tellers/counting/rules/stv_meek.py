@@ -71,8 +71,8 @@ from tellers.counting.stv import (
     arithmetic_from_options,
     prepare_ballots,
     rows_at,
-    sort_by_vote,
     sum_by,
+    sure_loser_batch,
     total_of,
     withdrawn_indices,
 )
@@ -426,33 +426,13 @@ class _Meek:
     def sure_losers(self, surplus: Value) -> list[int]:
         if self.batch == "none":
             return []
-        a = self.arith
-        groups: list[list[int]] = []
-        group: list[int] = []
-        vote: Value = a.zero
-        for c in sort_by_vote(a, self.hopeful(), self.vote, reverse=False):
-            if a.ge(vote + surplus, self.vote[c]):
-                group.append(c)
-            else:
-                if group:
-                    groups.append(group)
-                group = [c]
-                vote = self.vote[c]
-        if group:
-            groups.append(group)
-        vote = a.zero
-        max_defeat = len(self.hopeful()) - self.seats_left()
-        maxg: int | None = None
-        ncand = 0
-        for g in range(len(groups) - 1):
-            ncand += len(groups[g])
-            if ncand > max_defeat:
-                break
-            for c in groups[g]:
-                vote = vote + self.vote[c]
-            if a.lt(vote + surplus, self.vote[groups[g + 1][0]]):
-                maxg = g
-        return [c for g in range(maxg + 1) for c in groups[g]] if maxg is not None else []
+        return sure_loser_batch(
+            self.arith,
+            self.hopeful(),
+            self.vote,
+            surplus,
+            max_defeat=len(self.hopeful()) - self.seats_left(),
+        )
 
     def iterate(self) -> tuple[str, list[int]]:
         a = self.arith
