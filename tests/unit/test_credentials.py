@@ -11,15 +11,17 @@ import pytest
 from tellers.crypto.credentials import (
     CREDENTIAL_BITS,
     credential_hash,
+    credential_hashes,
     credential_matches,
     hashes_match,
     new_credential,
+    new_credentials,
     new_election_key,
     new_tracking_code,
     normalise_code,
 )
 from tellers.crypto.hashing import canonical_json, format_instant
-from tellers.crypto.random import CROCKFORD_ALPHABET, random_code
+from tellers.crypto.random import CROCKFORD_ALPHABET, random_code, random_codes, random_hexes
 
 CODE = re.compile(rf"^[{CROCKFORD_ALPHABET}]{{4}}(-[{CROCKFORD_ALPHABET}]{{4}})*$")
 
@@ -40,6 +42,50 @@ def test_credentials_do_not_repeat() -> None:
 def test_random_codes_use_every_symbol_of_the_alphabet() -> None:
     seen = set("".join(random_code(200, group=0) for _ in range(50)))
     assert seen == set(CROCKFORD_ALPHABET)
+
+
+def test_codes_drawn_in_bulk_have_the_single_codes_shape_and_do_not_repeat() -> None:
+    codes = new_credentials(5000)
+    assert len(set(codes)) == 5000
+    assert all(CODE.match(c) for c in codes)
+    assert {len(c) for c in codes} == {len(new_credential())}
+    # odd lengths and no grouping keep random_code's layout too
+    for bits, group in ((10, 4), (80, 4), (140, 0), (33, 3)):
+        single = random_code(bits, group=group)
+        bulk = random_codes(3, bits, group=group)
+        assert [len(b) for b in bulk] == [len(single)] * 3
+        assert [[i for i, ch in enumerate(b) if ch == "-"] for b in bulk] == [
+            [i for i, ch in enumerate(single) if ch == "-"]
+        ] * 3
+    assert random_codes(0, 140) == []
+
+
+def test_bulk_codes_are_uniform_over_the_alphabet() -> None:
+    # 28 symbols x 4000 codes: each of the 32 symbols is expected 3500 times; a symbol
+    # drawn from a biased mapping would be off by far more than 6 standard deviations
+    counts = {ch: 0 for ch in CROCKFORD_ALPHABET}
+    for code in random_codes(4000, 140, group=0):
+        for ch in code:
+            counts[ch] += 1
+    expected = 4000 * 28 / 32
+    sd = math.sqrt(expected * (1 - 1 / 32))
+    assert all(abs(n - expected) < 6 * sd for n in counts.values()), counts
+
+
+def test_bulk_hashes_equal_single_hashes() -> None:
+    key = new_election_key()
+    codes = [*new_credentials(50), "o0il-1234 abcd"]
+    assert credential_hashes(key, codes) == [credential_hash(key, c) for c in codes]
+    with pytest.raises(ValueError, match="16 bytes"):
+        credential_hashes(b"short", codes)
+
+
+def test_bulk_identifiers_are_hex_of_the_requested_width() -> None:
+    ids = random_hexes(1000, 128)
+    assert len(set(ids)) == 1000
+    assert all(re.fullmatch(r"[0-9a-f]{32}", i) for i in ids)
+    with pytest.raises(ValueError, match="multiple of 8"):
+        random_hexes(3, 12)
 
 
 def test_tracking_codes_are_four_groups_of_four() -> None:

@@ -19,16 +19,18 @@ from __future__ import annotations
 import hashlib
 import hmac
 
-from tellers.crypto.random import random_bytes, random_code
+from tellers.crypto.random import random_bytes, random_code, random_codes
 
 __all__ = [
     "CREDENTIAL_BITS",
     "ELECTION_KEY_BYTES",
     "TRACKING_CODE_BITS",
     "credential_hash",
+    "credential_hashes",
     "credential_matches",
     "hashes_match",
     "new_credential",
+    "new_credentials",
     "new_election_key",
     "new_tracking_code",
     "normalise_code",
@@ -55,6 +57,11 @@ def new_credential() -> str:
     return random_code(CREDENTIAL_BITS, group=4)
 
 
+def new_credentials(n: int) -> list[str]:
+    """``n`` fresh credential codes at once (for issuing to a whole roll)."""
+    return random_codes(n, CREDENTIAL_BITS, group=4)
+
+
 def new_tracking_code() -> str:
     """A fresh tracking code (receipt), e.g. ``"4F7Q-ZK2M-8C1D-W0RN"``."""
     return random_code(TRACKING_CODE_BITS, group=4)
@@ -73,6 +80,25 @@ def credential_hash(key: bytes, code: str) -> str:
     return hmac.new(
         key, normalise_code(code).encode("ascii", "replace"), hashlib.sha256
     ).hexdigest()
+
+
+def credential_hashes(key: bytes, codes: list[str]) -> list[str]:
+    """:func:`credential_hash` of each code.
+
+    The keyed state is set up once and copied per code (``HMAC.copy``), which is about
+    twice as fast as a fresh ``hmac.new`` per code when a whole roll is issued at once.
+    """
+    if len(key) < 16:
+        msg = "the election key must be at least 16 bytes"
+        raise ValueError(msg)
+    keyed = hmac.new(key, digestmod=hashlib.sha256)
+    out: list[str] = []
+    append = out.append
+    for code in codes:
+        h = keyed.copy()
+        h.update(normalise_code(code).encode("ascii", "replace"))
+        append(h.hexdigest())
+    return out
 
 
 def credential_matches(key: bytes, code: str, stored_hash: str) -> bool:

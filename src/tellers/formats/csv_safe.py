@@ -43,4 +43,5 @@ def restore(cell: str) -> str:
     >>> restore("'=1+1"), restore("Alice"), restore("''=x"), restore("'Neil")
     ('=1+1', 'Alice', "'=x", "'Neil")
     """
-    return cell[1:] if _NEUTRALISED.match(cell) else cell
+    # only a cell starting with an apostrophe can need it (a cheap test for the rest)
+    return cell[1:] if cell[:1] == "'" and _NEUTRALISED.match(cell) else cell

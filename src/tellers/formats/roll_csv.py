@@ -214,7 +214,10 @@ class RollReader:
                         current.bad = True
                     continue
                 # formula cells come back as write_roll wrote them (csv_safe.restore)
-                row = [restore(raw[i]).strip() if i >= 0 else "" for i in positions]
+                row = [
+                    "" if i < 0 else (restore(c).strip() if (c := raw[i])[:1] == "'" else c.strip())
+                    for i in positions
+                ]
                 pid = row[0]
                 if current is None or pid != current.id:
                     if current is not None:

@@ -8,8 +8,13 @@ paper-number ranges, never codes.
 
 from __future__ import annotations
 
-from tellers.crypto.credentials import credential_hash, new_credential
-from tellers.crypto.random import random_hex
+from tellers.crypto.credentials import (
+    credential_hash,
+    credential_hashes,
+    new_credential,
+    new_credentials,
+)
+from tellers.crypto.random import random_hex, random_hexes
 from tellers.domain.amendment import KEPT_UNTIL_USED
 from tellers.domain.ballot import Channel
 from tellers.domain.errors import AlreadyVoted, NotInElectorate, ReissueClosed
@@ -43,29 +48,38 @@ def issue_credentials(
         post_sections = {s.name for s in contest.electorate.sections if Channel.POST in s.channels}
         paper = uow.credentials.next_paper_number(cid)
         first_paper = paper
+        # who gets one, in roll order; then the codes, hashes and ids for all at once
+        due = [
+            (entry.person_id, entry.section)
+            for entry in uow.roll.iter(cid)
+            if entry.section is not None and not uow.credentials.for_person(cid, entry.person_id)
+        ]
+        codes = new_credentials(len(due))
+        hashes = credential_hashes(key, codes)
+        ids = random_hexes(len(due), 128)
         new: list[Credential] = []
-        for entry in uow.roll.iter(cid):
-            if entry.section is None or uow.credentials.for_person(cid, entry.person_id):
-                continue
-            code = new_credential()
+        for (person_id, section), code, code_hash, cred_id in zip(
+            due, codes, hashes, ids, strict=True
+        ):
             number = None
-            if entry.section in post_sections:
+            if section in post_sections:
                 number = paper
                 paper += 1
             new.append(
                 Credential(
-                    id=CredentialId(random_hex(128)),
+                    id=CredentialId(cred_id),
                     contest_id=cid,
-                    person_id=entry.person_id,
-                    code_hash=credential_hash(key, code),
+                    person_id=person_id,
+                    code_hash=code_hash,
                     paper_number=number,
                 )
             )
             issued.append(
                 IssuedCredential(
-                    person_id=entry.person_id, section=entry.section, code=code, paper_number=number
+                    person_id=person_id, section=section, code=code, paper_number=number
                 )
             )
+        del due, codes, hashes, ids
         uow.credentials.add_many(new)
         record(
             uow,
