@@ -106,7 +106,8 @@ def random_codes(n: int, bits: int, *, group: int = 4) -> list[str]:
     else:
         width = chars
     text = np.ascontiguousarray(symbols).view(f"S{width}").reshape(n)
-    return text.astype(f"U{width}").tolist()  # type: ignore[no-any-return]
+    codes: list[str] = text.astype(f"U{width}").tolist()
+    return codes
 
 
 def random_hexes(n: int, bits: int = 128) -> list[str]:
