@@ -3,18 +3,24 @@ test client, helpers to read forms and CSRF tokens from pages."""
 
 from __future__ import annotations
 
+import contextlib
+import os
+import secrets
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
+from sqlalchemy import create_engine, text
 from starlette.exceptions import StarletteDeprecationWarning
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore", StarletteDeprecationWarning)
     from fastapi.testclient import TestClient
 
+from tellers.cli.serve import build_context
 from tellers.domain.officer import LockoutPolicy
 from tellers.storage.memory import FixedClock, MemoryStore
 from tellers.storage.web_memory import MemoryWebStores
@@ -68,6 +74,67 @@ def client(site: Site) -> Iterator[TestClient]:
         yield c
 
 
+POSTGRES_ENV = "TELLERS_TEST_POSTGRES_URL"
+
+
+@dataclass
+class SqlSite:
+    """The demo election on a SQL database (a SQLite file, or a PostgreSQL schema)."""
+
+    ctx: WebContext
+    demo: DemoElection
+    url: str
+    schema: str | None
+
+    def client(self) -> TestClient:
+        return TestClient(create_app(self.ctx), base_url="http://testserver")
+
+    def codes(self, contest: str) -> list[str]:
+        return [code for _pid, code in self.demo.codes[contest]]
+
+
+@contextlib.contextmanager
+def scratch_database(backend: str, tmp_path: Path) -> Iterator[tuple[str, str | None]]:
+    """``(url, schema)`` of an empty database: a SQLite file, or a fresh PostgreSQL schema
+    (dropped afterwards) on ``TELLERS_TEST_POSTGRES_URL`` (skipped, saying why, without)."""
+    if backend == "sqlite":
+        yield f"sqlite:///{tmp_path / 'tellers.db'}", None
+        return
+    url = os.environ.get(POSTGRES_ENV)
+    if not url:
+        pytest.skip(
+            f"{POSTGRES_ENV} is not set (e.g. postgresql+psycopg://postgres@127.0.0.1:5432/test)"
+        )
+    schema = f"t_{secrets.token_hex(6)}"
+    admin = create_engine(url)
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        yield url, schema
+    finally:
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def sql_site(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[SqlSite]:
+    """The demo election through the app's SQL context (as ``tellers serve`` builds it),
+    on each backend."""
+    with scratch_database(request.param, tmp_path) as (url, schema):
+        ctx = build_context(
+            database_url=url,
+            base_url="http://testserver",
+            secure_cookies=False,
+            secret_key=SECRET,
+            schema=schema,
+        )
+        try:
+            yield SqlSite(ctx=ctx, demo=seed_demo(ctx), url=url, schema=schema)
+        finally:
+            ctx.close()
+
+
 def page(response: object) -> Element:
     """The parsed HTML of a response."""
     return parse(response.text)  # type: ignore[attr-defined]
@@ -90,4 +157,12 @@ def officer_login(client: TestClient, officer: str, password: str) -> str:
     return csrf_of(page(client.get("/officer")))
 
 
-__all__ = ["Site", "TestClient", "csrf_of", "officer_login", "page"]
+__all__ = [
+    "Site",
+    "SqlSite",
+    "TestClient",
+    "csrf_of",
+    "officer_login",
+    "page",
+    "scratch_database",
+]

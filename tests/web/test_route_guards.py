@@ -33,6 +33,7 @@ PUBLIC = {
     ("GET", "/contests/{contest_id}/results.json"),
     ("GET", "/contests/{contest_id}/board.json"),
     ("GET", "/contests/{contest_id}/check"),
+    ("GET", "/contests/{contest_id}/public-key.txt"),
     ("GET", "/audit/head.json"),
     ("GET", "/audit/log.jsonl"),
     # voters
@@ -58,6 +59,7 @@ PUBLIC = {
     ("POST", "/api/v1/contests/{contest_id}/credential-check"),
     ("GET", "/api/v1/contests/{contest_id}/tracking/{tracking_code}"),
     ("GET", "/api/v1/contests/{contest_id}/results"),
+    ("GET", "/api/v1/contests/{contest_id}/public-key"),
     ("GET", "/api/v1/audit/head"),
     ("POST", "/api/v1/session"),
     ("DELETE", "/api/v1/session"),

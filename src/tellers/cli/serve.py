@@ -17,12 +17,13 @@ import time
 
 import typer
 
-from tellers.cli.verify import SqlElectionKeys, _sealing_key
+from tellers.cli.verify import _sealing_key
 from tellers.config import load_settings
 from tellers.notify.smtp import SmtpSender, SmtpSettings
 from tellers.services import mail, portal
 from tellers.storage.memory import SystemClock
 from tellers.storage.sql import SqlUnitOfWork, connect, migrate
+from tellers.storage.sql.board import SqlElectionKeys
 from tellers.storage.sql.web import SqlWebStores
 from tellers.web.app import create_app
 from tellers.web.demo import seed_demo
@@ -52,7 +53,7 @@ def build_context(
     """The web context on a SQL database (migrated to the newest schema)."""
     database = connect(database_url, schema=schema)
     migrate(database)
-    return WebContext(
+    ctx = WebContext(
         uow_factory=lambda: SqlUnitOfWork(database),
         stores=SqlWebStores(database),
         clock=SystemClock(),
@@ -69,6 +70,8 @@ def build_context(
         # which sleeps (1, 2, 5, 10 ms...) between retries of a locked database
         pool_size=1 if database.is_sqlite else 12,
     )
+    ctx.on_close(database.dispose)
+    return ctx
 
 
 def _deliver_forever(ctx: WebContext, every: float) -> None:

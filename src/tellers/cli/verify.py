@@ -7,7 +7,8 @@ not on the board), 2 for a file that cannot be read at all (from ``tellers.cli.m
 
 ``tellers board`` and ``tellers audit export`` read the organisation's database through
 :mod:`tellers.bootstrap`. The election key is sealed with ``TELLERS_SEALING_KEY`` (64
-hex digits) when it is set.
+hex digits) when it is set; the keys live in the ``election_keys`` table
+(:class:`tellers.storage.sql.board.SqlElectionKeys`, migration ``w002``).
 """
 
 from __future__ import annotations
@@ -22,7 +23,6 @@ from typing import Annotated, Any
 import typer
 
 from tellers.crypto.signing import SEALING_KEY_BYTES
-from tellers.domain.ids import OrganisationId
 from tellers.errors import InputError
 from tellers.services.board import (
     board_contests,
@@ -31,6 +31,7 @@ from tellers.services.board import (
     publish_board,
 )
 from tellers.services.verification import BoardVerification, has_tracking_code, verify_board
+from tellers.storage.sql.board import SqlElectionKeys
 
 __all__ = [
     "SqlElectionKeys",
@@ -145,46 +146,6 @@ def _sealing_key() -> bytes | None:
         msg = f"{SEALING_KEY_ENV} must be 64 hex digits (32 bytes), got {len(key)} bytes"
         raise InputError(msg)
     return key
-
-
-class SqlElectionKeys:
-    """The election keys in the organisation's database: one small table of their own.
-
-    ``election_keys(organisation_id primary key, stored text)`` holds each
-    organisation's key in sealed form (:mod:`tellers.crypto.signing`). The table is made
-    here on first use, apart from the lifecycle's migrations, until the SQL store
-    carries it in a migration of its own.
-    """
-
-    _CREATE = (
-        "CREATE TABLE IF NOT EXISTS election_keys ("
-        "organisation_id VARCHAR(200) PRIMARY KEY, stored TEXT NOT NULL)"
-    )
-
-    def __init__(self, database: Any) -> None:
-        from sqlalchemy import text
-
-        self._engine = database.engine
-        self._text = text
-        with self._engine.begin() as conn:
-            conn.execute(text(self._CREATE))
-
-    def find(self, organisation_id: OrganisationId) -> str | None:
-        """The stored key of the organisation, if any."""
-        with self._engine.connect() as conn:
-            row = conn.execute(
-                self._text("SELECT stored FROM election_keys WHERE organisation_id = :o"),
-                {"o": organisation_id},
-            ).first()
-        return None if row is None else str(row[0])
-
-    def add(self, organisation_id: OrganisationId, stored: str) -> None:
-        """Store the organisation's key (the primary key refuses a second one)."""
-        with self._engine.begin() as conn:
-            conn.execute(
-                self._text("INSERT INTO election_keys (organisation_id, stored) VALUES (:o, :s)"),
-                {"o": organisation_id, "s": stored},
-            )
 
 
 @contextmanager

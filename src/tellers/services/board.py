@@ -15,8 +15,8 @@ marked unsealed when none is configured), through the small :class:`ElectionKeyS
 port: one row per organisation, apart from every other table. It is a port of its own,
 passed in next to the unit of work, rather than a repository of the ``UnitOfWork``,
 so that the storage adapters of the lifecycle need not change to carry it.
-:func:`election_public_key` gives the public key for the declaration and the public
-pages.
+:func:`election_public_key` gives the public key for the declaration, and
+:func:`published_public_key` the key with its fingerprint for the public pages.
 
 Publishing is an officer action and is written to the audit log (``publish_board``,
 with the SHA-256 of the board file), *after* the audit head stated on the board, and at
@@ -27,6 +27,7 @@ makes the same board without logging it (a fresh random order each time).
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections import Counter
 from collections.abc import Iterator
@@ -39,12 +40,14 @@ from tellers.crypto.random import secure_shuffle
 from tellers.crypto.signing import (
     ElectionKey,
     new_election_key,
+    public_key_fingerprint,
     seal_election_key,
     stored_public_key,
     unseal_election_key,
 )
 from tellers.domain.ballot import Ballot
 from tellers.domain.contest import Contest
+from tellers.domain.errors import AlreadyExists
 from tellers.domain.ids import ContestId, OfficerId, OrganisationId
 from tellers.domain.lifecycle import Phase, require_phase
 from tellers.domain.postal import PaperOutcome
@@ -57,6 +60,7 @@ __all__ = [
     "BOARD_PHASES",
     "ElectionKeyStore",
     "MemoryElectionKeys",
+    "PublicKey",
     "PublishedBoard",
     "board_contests",
     "build_board",
@@ -64,6 +68,7 @@ __all__ = [
     "election_public_key",
     "export_audit_log",
     "publish_board",
+    "published_public_key",
 ]
 
 BOARD_PHASES = (Phase.VOTING_CLOSED, Phase.COUNTED, Phase.DECLARED)
@@ -99,8 +104,6 @@ class MemoryElectionKeys:
 
     def add(self, organisation_id: OrganisationId, stored: str) -> None:
         """Store a key (first one wins)."""
-        from tellers.domain.errors import AlreadyExists
-
         if organisation_id in self.rows:
             msg = f"organisation {organisation_id} already has an election key"
             raise AlreadyExists(msg)
@@ -131,7 +134,9 @@ def election_key(
     stored = keys.find(org)
     if stored is None:
         key = new_election_key()
-        keys.add(org, seal_election_key(key, sealing_key))
+        # if another officer made it first, theirs is the organisation's key
+        with contextlib.suppress(AlreadyExists):
+            keys.add(org, seal_election_key(key, sealing_key))
         stored = keys.find(org)
         assert stored is not None
     return unseal_election_key(stored, sealing_key)
@@ -144,6 +149,35 @@ def election_public_key(*, keys: ElectionKeyStore, organisation_id: str) -> str 
     """
     stored = keys.find(OrganisationId(organisation_id))
     return None if stored is None else stored_public_key(stored).hex()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PublicKey:
+    """An organisation's election public key, as the public pages print it.
+
+    A scrutineer compares ``fingerprint`` with the one published elsewhere (read aloud,
+    printed on the notice of election) and passes ``hex`` to ``tellers verify
+    --public-key``, which then refuses a board signed by any other key.
+    """
+
+    organisation_id: OrganisationId
+    algorithm: str
+    hex: str
+    fingerprint: str
+
+
+def published_public_key(*, keys: ElectionKeyStore, organisation_id: str) -> PublicKey | None:
+    """The organisation's public key with its fingerprint, or None before its first board."""
+    stored = keys.find(OrganisationId(organisation_id))
+    if stored is None:
+        return None
+    public = stored_public_key(stored)
+    return PublicKey(
+        organisation_id=OrganisationId(organisation_id),
+        algorithm="Ed25519",
+        hex=public.hex(),
+        fingerprint=public_key_fingerprint(public),
+    )
 
 
 def board_contests(*, uow: UnitOfWork) -> tuple[ContestId, ...]:

@@ -78,6 +78,11 @@ class WebContext:
         self._slots = threading.BoundedSemaphore(pool_size)
         self._lock = threading.Lock() if serialise else None
         self.jobs: dict[str, dict[str, Any]] = {}
+        self._on_close: list[Callable[[], None]] = []
+
+    def on_close(self, hook: Callable[[], None]) -> None:
+        """Call ``hook`` when the context is closed (e.g. to close a connection pool)."""
+        self._on_close.append(hook)
 
     @contextlib.contextmanager
     def uow(self) -> Iterator[UnitOfWork]:
@@ -111,12 +116,15 @@ class WebContext:
             _close(uow)
 
     def close(self) -> None:
-        """Close every pooled unit of work."""
+        """Close every pooled unit of work, then run the ``on_close`` hooks."""
         while True:
             try:
                 _close(self._idle.get_nowait())
             except queue.Empty:
-                return
+                break
+        hooks, self._on_close = self._on_close, []
+        for hook in reversed(hooks):
+            hook()
 
 
 def _close(uow: UnitOfWork) -> None:

@@ -15,11 +15,13 @@ from fastapi import APIRouter, Header, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
+from tellers.domain.errors import NotFound
 from tellers.domain.officer import OfficerAction
 from tellers.domain.organisation import AffiliateKind
 from tellers.domain.presentation import BallotOrder, Presentation, ballot_paper
 from tellers.errors import InputError
 from tellers.services import contests, mail, officers, organisations, portal
+from tellers.services.board import published_public_key
 from tellers.services.voting import cast_ballot
 from tellers.web.actions import ACTIONS, run_action, verify_audit
 from tellers.web.deps import context_of
@@ -211,6 +213,15 @@ class AuditOut(BaseModel):
     sequence: int
 
 
+class PublicKeyOut(BaseModel):
+    """The election public key that signs a contest's boards (for ``tellers verify``)."""
+
+    organisation_id: str
+    algorithm: str
+    public_key: str
+    fingerprint: str
+
+
 ActionName = Literal[
     "open-nominations",
     "close-nominations",
@@ -311,6 +322,24 @@ def results(request: Request, contest_id: str) -> Response:
     with ctx.uow() as uow:
         result = portal.published_result(uow=uow, contest_id=contest_id)
     return Response(result.raw_json, media_type="application/json")
+
+
+@router.get("/contests/{contest_id}/public-key", response_model=PublicKeyOut, responses=ERRORS)
+def public_key(request: Request, contest_id: str) -> PublicKeyOut:
+    """The organisation's election public key and fingerprint (404 before its first board)."""
+    ctx = context_of(request)
+    with ctx.uow() as uow:
+        contest = portal.get_contest(uow=uow, contest_id=contest_id)
+    key = published_public_key(keys=ctx.keys, organisation_id=contest.organisation_id)
+    if key is None:
+        msg = f"no election key yet for {contest.organisation_id}: no board has been published"
+        raise NotFound(msg)
+    return PublicKeyOut(
+        organisation_id=key.organisation_id,
+        algorithm=key.algorithm,
+        public_key=key.hex,
+        fingerprint=key.fingerprint,
+    )
 
 
 @router.get("/audit/head", response_model=AuditOut)

@@ -1,5 +1,12 @@
 """Public pages: the list of ballots, results with charts, "was my ballot counted?",
-and the downloads (results JSON, bulletin board, audit log head and export)."""
+and the downloads (results JSON, bulletin board, the election's public key, audit log
+head and export).
+
+The results page and the bulletin-board page ("was my ballot counted?") print the
+organisation's election public key and its fingerprint, and ``public-key.txt`` serves
+the key alone, so that a scrutineer can pass it to ``tellers verify --public-key``: a
+board signed by any other key then fails the check.
+"""
 
 from __future__ import annotations
 
@@ -9,14 +16,21 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
+from tellers.domain.errors import NotFound
 from tellers.services import portal
 from tellers.services.audit import audit_head
-from tellers.services.board import build_board, election_key, export_audit_log
+from tellers.services.board import (
+    PublicKey,
+    build_board,
+    election_key,
+    export_audit_log,
+    published_public_key,
+)
 from tellers.web.charts import progress_chart, round_chart, share_chart, transfers_chart
-from tellers.web.deps import context_of
+from tellers.web.deps import WebContext, context_of
 from tellers.web.pages import render
 
-__all__ = ["result_view", "router"]
+__all__ = ["public_key_of", "result_view", "router"]
 
 router = APIRouter()
 
@@ -88,9 +102,14 @@ def _moves_votes(transfer: dict[str, Any]) -> bool:
     return any(Decimal(str(a)) != 0 for a in amounts)
 
 
+def public_key_of(ctx: WebContext, organisation_id: str) -> PublicKey | None:
+    """The organisation's election public key, or None before its first board."""
+    return published_public_key(keys=ctx.keys, organisation_id=organisation_id)
+
+
 @router.get("/contests/{contest_id}/results", response_class=HTMLResponse, include_in_schema=False)
 def results_page(request: Request, contest_id: str) -> Response:
-    """The declared result with tables and charts."""
+    """The declared result with tables and charts, and the key that signs its board."""
     ctx = context_of(request)
     with ctx.uow() as uow:
         contest = portal.get_contest(uow=uow, contest_id=contest_id)
@@ -102,6 +121,29 @@ def results_page(request: Request, contest_id: str) -> Response:
         result=result,
         data=result.data,
         view=result_view(result.data),
+        public_key=public_key_of(ctx, contest.organisation_id),
+    )
+
+
+@router.get("/contests/{contest_id}/public-key.txt", include_in_schema=False)
+def public_key_txt(request: Request, contest_id: str) -> Response:
+    """The election public key that signs the contest's boards: 64 hex digits and a newline.
+
+    Raises:
+        NotFound: no board of the organisation has been published yet (so no key).
+    """
+    ctx = context_of(request)
+    with ctx.uow() as uow:
+        contest = portal.get_contest(uow=uow, contest_id=contest_id)
+    key = public_key_of(ctx, contest.organisation_id)
+    if key is None:
+        msg = f"no election key yet for {contest.organisation_id}: no board has been published"
+        raise NotFound(msg)
+    name = f"{contest.organisation_id}-public-key.txt"
+    return Response(
+        key.hex + "\n",
+        media_type="text/plain",
+        headers={"content-disposition": f'attachment; filename="{name}"'},
     )
 
 
@@ -180,4 +222,5 @@ def check_page(request: Request, contest_id: str, tracking_code: str = "") -> Re
         closed=closed,
         tracking_code=tracking_code.strip(),
         found=found,
+        public_key=public_key_of(ctx, contest.organisation_id) if closed else None,
     )
