@@ -1,9 +1,11 @@
-"""The SQL store of the election keys (and the boards they sign), on SQLite and PostgreSQL:
-the tables come from Alembic migrations, and databases from before those migrations keep
-working (their keys included)."""
+"""The SQL stores of the election keys and of the published boards they sign, on SQLite
+and PostgreSQL: the tables come from Alembic migrations, and databases from before those
+migrations keep working (their keys included)."""
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 from pathlib import Path
 
 import pytest
@@ -14,11 +16,12 @@ from sqlalchemy import inspect, text
 
 from tellers.crypto.signing import new_election_key, seal_election_key
 from tellers.domain.errors import AlreadyExists
-from tellers.domain.ids import OrganisationId
+from tellers.domain.ids import ContestId, OrganisationId
+from tellers.domain.publication import StoredBoard
 from tellers.errors import ConfigError
 from tellers.services.board import election_key, election_public_key
 from tellers.storage.sql import Database, connect, migrate
-from tellers.storage.sql.board import SqlElectionKeys, board_metadata
+from tellers.storage.sql.board import SqlBoards, SqlElectionKeys, board_metadata
 from tellers.storage.sql.engine import alembic_config, schema_revision
 from tests.web.conftest import scratch_database
 
@@ -48,7 +51,7 @@ def _head() -> str:
     return head
 
 
-def test_the_migrations_make_the_key_table_as_declared(empty: Database) -> None:
+def test_the_migrations_make_the_board_tables_as_declared(empty: Database) -> None:
     migrate(empty)
     assert schema_revision(empty) == _head()
     with empty.engine.connect() as conn:
@@ -93,3 +96,33 @@ def test_a_database_from_before_the_key_table_is_told_to_upgrade_then_works(
     assert election_key(keys=keys, organisation_id=ORG).public_key_hex == election_public_key(
         keys=keys, organisation_id=ORG
     )
+
+
+def test_board_files_round_trip_newest_first_and_the_same_file_is_kept_once(
+    empty: Database,
+) -> None:
+    migrate(empty)
+    boards = SqlBoards(empty)
+    cid = ContestId("c")
+
+    def board(n: int, data: bytes) -> StoredBoard:
+        return StoredBoard(
+            contest_id=cid,
+            sha256=hashlib.sha256(data).hexdigest(),
+            audit_sequence=n,
+            published_at=f"2026-06-0{n}T12:00:00Z",
+            ballots=n,
+            data=data,
+        )
+
+    older, newer = board(3, b"\x00older\xff"), board(7, b"newer\n" * 1000)
+    for b in (older, newer, older):
+        boards.add(b)
+    listed = boards.for_contest(cid)
+    assert [b.audit_sequence for b in listed] == [7, 3]
+    assert all(b.data == b"" for b in listed)
+    assert boards.get(cid, newer.sha256) == newer
+    assert boards.get(cid, older.sha256) == older
+    boards.discard(cid, newer.sha256)
+    assert boards.for_contest(ContestId("c")) == (dataclasses.replace(older, data=b""),)
+    assert boards.for_contest(ContestId("other")) == ()

@@ -3,6 +3,7 @@ for ``tellers verify --public-key``: a scrutineer can pin the key they were show
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 from typer.testing import CliRunner
@@ -72,14 +73,56 @@ def test_the_key_is_in_the_downloads_and_the_api(client) -> None:  # type: ignor
     }
 
 
-def test_before_the_first_board_the_pages_say_there_is_no_key_yet(client) -> None:  # type: ignore[no-untyped-def]
-    section = page(client.get(f"/contests/{NEC}/results")).find("section", class_="election-key")
+def _closed_contest_of_a_new_organisation(site: Site) -> str:
+    from tellers.domain.ids import OfficerId
+    from tellers.services import contests, organisations
+    from tellers.services.people import import_people
+    from tellers.web.demo import ELECTORATE, _members
+
+    ro = OfficerId(RO[0])
+    with site.ctx.uow() as uow:
+        organisations.create_organisation(
+            uow=uow, clock=site.clock, officer=ro, organisation_id="other", name="Other"
+        )
+    with site.ctx.uow() as uow:
+        import_people(
+            uow=uow,
+            clock=site.clock,
+            officer=ro,
+            organisation_id="other",
+            rows=[dataclasses.replace(p, id=f"other-{p.id}") for p in _members(3)],
+        )
+    spec = {"kind": "motion", "title": "M", "question": "Q?", "electorate": ELECTORATE}
+    with site.ctx.uow() as uow:
+        contests.create_contest(
+            uow=uow,
+            clock=site.clock,
+            officer=ro,
+            organisation_id="other",
+            contest_id="m",
+            spec=spec,
+        )
+    for step in (contests.open_voting, contests.close_voting):
+        with site.ctx.uow() as uow:
+            step(uow=uow, clock=site.clock, officer=ro, contest_id="m")
+    return "m"
+
+
+def test_before_the_first_board_the_pages_say_there_is_no_key_yet(site: Site, client) -> None:  # type: ignore[no-untyped-def]
+    cid = _closed_contest_of_a_new_organisation(site)
+    doc = page(client.get(f"/contests/{cid}/check"))
+    section = doc.find("section", class_="election-key")
     assert section.find_all("code", class_="public-key") == []
     assert "No election key has been made yet" in section.find("p", class_="no-key").text()
-    assert client.get(f"/contests/{NEC}/public-key.txt").status_code == 404
-    r = client.get(f"/api/v1/contests/{NEC}/public-key")
+    assert doc.find_all("a", href=f"/contests/{cid}/board.json") == []
+    assert doc.find_all("p", class_="board-publication") == []
+    assert client.get(f"/contests/{cid}/public-key.txt").status_code == 404
+    r = client.get(f"/api/v1/contests/{cid}/public-key")
     assert r.status_code == 404
     assert r.json()["error"]["code"] == "not-found"
+    board = client.get(f"/contests/{cid}/board.json")
+    assert board.status_code == 404
+    assert page(board).find("code").text() == "board-not-published"
 
 
 def test_tellers_verify_accepts_the_board_with_the_downloaded_key_and_no_other(

@@ -23,7 +23,7 @@ from tellers.notify.smtp import SmtpSender, SmtpSettings
 from tellers.services import mail, portal
 from tellers.storage.memory import SystemClock
 from tellers.storage.sql import SqlUnitOfWork, connect, migrate
-from tellers.storage.sql.board import SqlElectionKeys
+from tellers.storage.sql.board import SqlBoards, SqlElectionKeys
 from tellers.storage.sql.web import SqlWebStores
 from tellers.web.app import create_app
 from tellers.web.demo import seed_demo
@@ -65,6 +65,7 @@ def build_context(
         ),
         sender=SmtpSender(smtp) if smtp is not None else None,
         keys=SqlElectionKeys(database),
+        boards=SqlBoards(database),
         serialise=database.is_sqlite and database_url.endswith(":memory:"),
         # SQLite has one writer: queue transactions here rather than in its busy handler,
         # which sleeps (1, 2, 5, 10 ms...) between retries of a locked database

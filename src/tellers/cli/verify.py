@@ -8,7 +8,9 @@ not on the board), 2 for a file that cannot be read at all (from ``tellers.cli.m
 ``tellers board`` and ``tellers audit export`` read the organisation's database through
 :mod:`tellers.bootstrap`. The election key is sealed with ``TELLERS_SEALING_KEY`` (64
 hex digits) when it is set; the keys live in the ``election_keys`` table
-(:class:`tellers.storage.sql.board.SqlElectionKeys`, migration ``w002``).
+(:class:`tellers.storage.sql.board.SqlElectionKeys`, migration ``w002``), and each
+published board is also kept in the database (``published_boards``), where the web
+app's download serves it byte for byte.
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ from tellers.services.board import (
     publish_board,
 )
 from tellers.services.verification import BoardVerification, has_tracking_code, verify_board
-from tellers.storage.sql.board import SqlElectionKeys
+from tellers.storage.sql.board import SqlBoards, SqlElectionKeys
 
 __all__ = [
     "SqlElectionKeys",
@@ -188,6 +190,7 @@ def _publish(
 ) -> None:
     uow, clock = tellers.uow, tellers.clock
     keys = SqlElectionKeys(tellers.database)
+    boards = SqlBoards(tellers.database)
     sealing_key = _sealing_key()
     if all_contests:
         ids: list[str] = list(board_contests(uow=uow))
@@ -208,6 +211,7 @@ def _publish(
             keys=keys,
             contest_id=cid,
             sealing_key=sealing_key,
+            boards=boards,
         )
         path.write_bytes(board.data)
         head_sequences.append(_head_sequence(board.data))

@@ -23,11 +23,18 @@ with the SHA-256 of the board file), *after* the audit head stated on the board,
 the instant stated on the board (``published_at``), so that a verifier holding the log
 can tell that a file is the very board the officers published. :func:`build_board`
 makes the same board without logging it (a fresh random order each time).
+
+**Stored boards.** The published file is kept, byte for byte, through the
+:class:`BoardStore` port (a table of its own), and :func:`published_board` serves the
+newest one whose SHA-256 the log certifies, so that what the public downloads is the
+file the log names -- not a board built again on request, whose ballot order and
+publication instant would differ from the logged one.
 """
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 from collections import Counter
 from collections.abc import Iterator
@@ -47,10 +54,12 @@ from tellers.crypto.signing import (
 )
 from tellers.domain.ballot import Ballot
 from tellers.domain.contest import Contest
-from tellers.domain.errors import AlreadyExists
+from tellers.domain.errors import AlreadyExists, NotFound, StaleWrite
 from tellers.domain.ids import ContestId, OfficerId, OrganisationId
 from tellers.domain.lifecycle import Phase, require_phase
 from tellers.domain.postal import PaperOutcome
+from tellers.domain.publication import StoredBoard
+from tellers.errors import TellersError
 from tellers.formats.audit_jsonl import audit_lines
 from tellers.formats.board import BOARD_FORMAT, contest_definition, encode_ballots, write_board
 from tellers.services.audit import record
@@ -58,16 +67,24 @@ from tellers.services.ports import Clock, UnitOfWork
 
 __all__ = [
     "BOARD_PHASES",
+    "PUBLISH_ATTEMPTS",
+    "BoardNotPublished",
+    "BoardStore",
     "ElectionKeyStore",
+    "MemoryBoards",
     "MemoryElectionKeys",
     "PublicKey",
     "PublishedBoard",
+    "StoredBoard",
+    "StoredBoardMismatch",
     "board_contests",
     "build_board",
     "election_key",
     "election_public_key",
     "export_audit_log",
+    "latest_publication",
     "publish_board",
+    "published_board",
     "published_public_key",
 ]
 
@@ -120,6 +137,67 @@ class PublishedBoard:
     ballots: int
     audit_head: str
     public_key: str
+    audit_sequence: int | None = None
+    """The sequence of the ``publish_board`` entry that logs it (None: not published)."""
+
+
+class BoardStore(Protocol):
+    """Where published board files are kept, byte for byte (a table of their own).
+
+    Like :class:`ElectionKeyStore`, a port apart from the unit of work: the file is
+    stored in its own short transaction before its publication is logged (see
+    :func:`publish_board`).
+    """
+
+    def add(self, board: StoredBoard) -> None:
+        """Keep a board file (the same file twice is kept once)."""
+        ...
+
+    def discard(self, contest_id: ContestId, sha256: str) -> None:
+        """Forget a file whose publication was not logged."""
+        ...
+
+    def for_contest(self, contest_id: ContestId) -> tuple[StoredBoard, ...]:
+        """The contest's files without their bytes, newest first (by audit sequence)."""
+        ...
+
+    def get(self, contest_id: ContestId, sha256: str) -> StoredBoard | None:
+        """One file with its bytes."""
+        ...
+
+
+class MemoryBoards:
+    """An in-memory :class:`BoardStore` (tests, the demo)."""
+
+    def __init__(self) -> None:
+        self.rows: dict[tuple[ContestId, str], StoredBoard] = {}
+
+    def add(self, board: StoredBoard) -> None:
+        """Keep a file."""
+        self.rows.setdefault((board.contest_id, board.sha256), board)
+
+    def discard(self, contest_id: ContestId, sha256: str) -> None:
+        """Forget a file."""
+        self.rows.pop((contest_id, sha256), None)
+
+    def for_contest(self, contest_id: ContestId) -> tuple[StoredBoard, ...]:
+        """The contest's files, newest first, without bytes."""
+        mine = [
+            dataclasses.replace(b, data=b"") for (c, _), b in self.rows.items() if c == contest_id
+        ]
+        return tuple(sorted(mine, key=lambda b: b.audit_sequence, reverse=True))
+
+    def get(self, contest_id: ContestId, sha256: str) -> StoredBoard | None:
+        """One file."""
+        return self.rows.get((contest_id, sha256))
+
+
+class BoardNotPublished(NotFound):
+    """No board of the contest has been published yet."""
+
+
+class StoredBoardMismatch(TellersError):
+    """A stored board file whose bytes do not hash to the SHA-256 its publication logged."""
 
 
 def election_key(
@@ -297,7 +375,11 @@ def _body(uow: UnitOfWork, contest: Contest, at: datetime) -> dict[str, Any]:
 
 
 def _published(
-    contest: Contest, data: bytes, body: dict[str, Any], key: ElectionKey
+    contest: Contest,
+    data: bytes,
+    body: dict[str, Any],
+    key: ElectionKey,
+    audit_sequence: int | None = None,
 ) -> PublishedBoard:
     return PublishedBoard(
         contest_id=contest.id,
@@ -306,6 +388,7 @@ def _published(
         ballots=int(body["ballots"]["count"]),
         audit_head=str(body["audit"]["head_hash"]),
         public_key=key.public_key_hex,
+        audit_sequence=audit_sequence,
     )
 
 
@@ -335,6 +418,11 @@ def build_board(
     return _published(contest, data, body, key)
 
 
+PUBLISH_ATTEMPTS = 3
+"""How many times :func:`publish_board` builds the board again when the log moves on
+between building it and logging it (another officer's action at that instant)."""
+
+
 def publish_board(
     *,
     uow: UnitOfWork,
@@ -343,43 +431,149 @@ def publish_board(
     keys: ElectionKeyStore,
     contest_id: str,
     sealing_key: bytes | None = None,
+    boards: BoardStore | None = None,
 ) -> PublishedBoard:
-    """Build, sign and publish a contest's board; the publication is logged.
+    """Build, sign and publish a contest's board; the publication is logged and stored.
 
     The audit entry ``publish_board`` records the contest, the number of ballots, the
-    audit head stated on the board and the SHA-256 of the board file.
+    audit head stated on the board and the SHA-256 of the board file. With ``boards``
+    the file itself is kept, byte for byte, for :func:`published_board` to serve.
+
+    The file is stored **before** its publication is logged, so that every logged
+    publication has its file: the board is built (reading), stored, then logged in a
+    second transaction that first checks that the log's head is still the one stated
+    on the board -- every change a board shows is an audit entry, so an unchanged head
+    means an unchanged board. If the head has moved, the board is built again (up to
+    :data:`PUBLISH_ATTEMPTS` times). A file stored but never logged (a crash, a lost
+    race) is never served: :func:`published_board` serves only files whose hash the
+    log holds.
 
     Raises:
         WrongPhase: voting has not closed.
         KeySealError: the election key does not open with ``sealing_key``.
+        StaleWrite: the log kept moving on while the board was being built.
     """
     with uow:
         organisation = uow.contests.get(ContestId(contest_id)).organisation_id
     # The key store is apart from the unit of work: made or read outside its transaction.
     key = election_key(keys=keys, organisation_id=organisation, sealing_key=sealing_key)
-    with uow:
-        contest = uow.contests.get(ContestId(contest_id))
-        require_phase(contest.phase, *BOARD_PHASES, action="publish the bulletin board")
-        at = clock.now()
-        body = _body(uow, contest, at)
+    attempt = 1
+    while True:
+        with uow:
+            contest = uow.contests.get(ContestId(contest_id))
+            require_phase(contest.phase, *BOARD_PHASES, action="publish the bulletin board")
+            at = clock.now()
+            body = _body(uow, contest, at)
         data = write_board(body, key)
-        board = _published(contest, data, body, key)
+        sequence = int(body["audit"]["head_sequence"]) + 1
+        board = _published(contest, data, body, key, audit_sequence=sequence)
+        if boards is not None:
+            boards.add(_stored(board, at))
+        try:
+            _log_publication(uow, officer=officer, board=board, phase=contest.phase, at=at)
+        except StaleWrite:
+            if boards is not None:
+                boards.discard(board.contest_id, board.sha256)
+            if attempt >= PUBLISH_ATTEMPTS:
+                raise
+            attempt += 1
+            continue
+        return board
+
+
+def _stored(board: PublishedBoard, at: datetime) -> StoredBoard:
+    assert board.audit_sequence is not None
+    return StoredBoard(
+        contest_id=board.contest_id,
+        sha256=board.sha256,
+        audit_sequence=board.audit_sequence,
+        published_at=format_instant(at),
+        ballots=board.ballots,
+        data=board.data,
+    )
+
+
+def _log_publication(
+    uow: UnitOfWork, *, officer: OfficerId, board: PublishedBoard, phase: Phase, at: datetime
+) -> None:
+    """Log the publication right after the head the board states, or raise StaleWrite."""
+    with uow:
+        head = uow.audit.head()
+        now_head = head.hash if head is not None else GENESIS
+        if now_head != board.audit_head:
+            msg = (
+                f"the audit log moved on (head {now_head}) while the board of "
+                f"{board.contest_id} was being built on head {board.audit_head}"
+            )
+            raise StaleWrite(msg)
         record(
             uow,
             clock=_At(at),
             officer=officer,
             action="publish_board",
             parameters={
-                "contest": contest.id,
-                "phase": contest.phase.value,
+                "contest": board.contest_id,
+                "phase": phase.value,
                 "ballots": board.ballots,
                 "audit_head_on_board": board.audit_head,
                 "board_sha256": board.sha256,
-                "public_key": key.public_key_hex,
+                "public_key": board.public_key,
             },
         )
         uow.commit()
-    return board
+
+
+def latest_publication(
+    *, uow: UnitOfWork, boards: BoardStore, contest_id: str
+) -> StoredBoard | None:
+    """The contest's newest stored board whose publication the log records (no bytes).
+
+    A stored file counts only if the audit log holds, at the sequence stored with it, a
+    ``publish_board`` entry naming this contest and the file's SHA-256; a file stored
+    but never logged (a crash, a lost race) is passed over.
+
+    Raises:
+        NotFound: the contest does not exist.
+    """
+    cid = ContestId(contest_id)
+    with uow:
+        uow.contests.get(cid)
+        logged = {
+            e.sequence: str(e.parameters.get("board_sha256", ""))
+            for e in uow.audit.iter()
+            if e.action == "publish_board" and e.parameters.get("contest") == contest_id
+        }
+    for entry in boards.for_contest(cid):
+        if logged.get(entry.audit_sequence) == entry.sha256:
+            return entry
+    return None
+
+
+def published_board(*, uow: UnitOfWork, boards: BoardStore, contest_id: str) -> StoredBoard:
+    """The contest's newest published board file, byte for byte as it was published.
+
+    The file is the one :func:`latest_publication` finds, and its bytes are hashed
+    again before they are served: what the public downloads is what the log certifies.
+
+    Raises:
+        NotFound: the contest does not exist.
+        BoardNotPublished: no board of the contest has been published (and stored).
+        StoredBoardMismatch: the stored bytes do not hash to the logged SHA-256.
+    """
+    entry = latest_publication(uow=uow, boards=boards, contest_id=contest_id)
+    found = None if entry is None else boards.get(entry.contest_id, entry.sha256)
+    if entry is None or found is None:
+        msg = f"no bulletin board of {contest_id} has been published yet"
+        raise BoardNotPublished(msg)
+    actual = sha256_hex(found.data)
+    if actual != entry.sha256:
+        msg = (
+            f"the stored board of {contest_id} published at audit entry "
+            f"{entry.audit_sequence} hashes to {actual}, but the log certifies "
+            f"{entry.sha256}: it is not served"
+        )
+        raise StoredBoardMismatch(msg)
+    return found
 
 
 def export_audit_log(*, uow: UnitOfWork, up_to: int | None = None) -> Iterator[bytes]:

@@ -140,8 +140,14 @@ def _publish_board(ctx: WebContext, officer: OfficerId, cid: str) -> dict[str, A
             keys=ctx.keys,
             contest_id=cid,
             sealing_key=ctx.settings.sealing_key,
+            boards=ctx.boards,
         )
-    return {"message": f"Bulletin board published ({b.ballots:,} ballots).", "sha256": b.sha256}
+    return {
+        "message": f"Bulletin board published ({b.ballots:,} ballots; audit entry "
+        f"{b.audit_sequence}, SHA-256 {b.sha256}).",
+        "sha256": b.sha256,
+        "audit_sequence": b.audit_sequence,
+    }
 
 
 def verify_audit(ctx: WebContext) -> str:

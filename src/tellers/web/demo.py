@@ -6,8 +6,9 @@ members, three contests and three officers:
 - **Leader** (alternative vote, four candidates, alphabetical order): voting open;
 - **Rule change** (a motion needing two thirds of the valid votes): voting open;
 - **National executive** (3 seats by Scottish STV, 7 candidates): voted by the 40
-  members with made-up preferences, counted and declared, so that the results page
-  has rounds, transfers and charts to show.
+  members with made-up preferences, counted, declared and its bulletin board
+  published, so that the results page has rounds, transfers, charts, a signed board
+  and the election key to show.
 
 The invitation codes of the open contests are returned once, for printing; they are
 not stored anywhere else.
@@ -25,6 +26,7 @@ from tellers.domain.membership import MembershipKind
 from tellers.domain.officer import OfficerRole
 from tellers.domain.presentation import BallotOrder, Presentation
 from tellers.services import contests, credentials, officers, organisations, results
+from tellers.services.board import publish_board
 from tellers.services.people import MembershipRow, PersonRow, import_people
 from tellers.services.voting import cast_ballot
 from tellers.web.deps import WebContext
@@ -166,5 +168,15 @@ def seed_demo(ctx: WebContext, *, passwords: dict[str, str] | None = None) -> De
     for step in (contests.close_voting, results.count, results.declare):
         with ctx.uow() as uow:
             step(uow=uow, clock=clock, officer=RO, contest_id="nec-2026")
+    with ctx.uow() as uow:
+        publish_board(
+            uow=uow,
+            clock=clock,
+            officer=RO,
+            keys=ctx.keys,
+            contest_id="nec-2026",
+            sealing_key=ctx.settings.sealing_key,
+            boards=ctx.boards,
+        )
     del codes["nec-2026"]
     return DemoElection(organisation_id=org, codes=codes, passwords=pw)

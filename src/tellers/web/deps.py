@@ -23,7 +23,7 @@ from tellers.domain.mail import RetryPolicy
 from tellers.domain.officer import LockoutPolicy, Officer
 from tellers.errors import TellersError
 from tellers.notify.outbox import Sender
-from tellers.services.board import ElectionKeyStore
+from tellers.services.board import BoardStore, ElectionKeyStore
 from tellers.services.ports import Clock, UnitOfWork
 from tellers.services.web_ports import WebStores
 
@@ -60,6 +60,7 @@ class WebContext:
         settings: WebSettings,
         sender: Sender | None = None,
         keys: ElectionKeyStore | None = None,
+        boards: BoardStore | None = None,
         serialise: bool = False,
         pool_size: int = 12,
     ) -> None:
@@ -73,6 +74,11 @@ class WebContext:
 
             keys = MemoryElectionKeys()
         self.keys = keys
+        if boards is None:
+            from tellers.services.board import MemoryBoards
+
+            boards = MemoryBoards()
+        self.boards = boards
         self._idle: queue.LifoQueue[UnitOfWork] = queue.LifoQueue(maxsize=pool_size)
         # a SQL unit of work holds a connection: never more at once than the pool has
         self._slots = threading.BoundedSemaphore(pool_size)

@@ -21,6 +21,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from tellers.domain import errors as lifecycle
 from tellers.errors import ConfigError, CountError, InputError, TellersError
+from tellers.services.board import StoredBoardMismatch
 from tellers.services.officers import AccountLocked, AuthenticationError, LoginRefused, NotPermitted
 from tellers.services.portal import MistypedCredential
 from tellers.services.results import CountMismatch
@@ -45,6 +46,7 @@ STATUS: dict[type[BaseException], int] = {
     lifecycle.StaleWrite: 409,
     lifecycle.NominationError: 422,
     CountMismatch: 409,
+    StoredBoardMismatch: 500,
     LoginRequired: 401,
     LoginRefused: 401,
     AccountLocked: 423,

@@ -2,10 +2,13 @@
 and the downloads (results JSON, bulletin board, the election's public key, audit log
 head and export).
 
-The results page and the bulletin-board page ("was my ballot counted?") print the
-organisation's election public key and its fingerprint, and ``public-key.txt`` serves
-the key alone, so that a scrutineer can pass it to ``tellers verify --public-key``: a
-board signed by any other key then fails the check.
+The board served is the file stored when it was published, byte for byte, and only if
+the audit log certifies its SHA-256 (:func:`tellers.services.board.published_board`);
+the pages show that hash and the log entry. The results page and the bulletin-board
+page ("was my ballot counted?") print the organisation's election public key and its
+fingerprint, and ``public-key.txt`` serves the key alone, so that a scrutineer can pass
+it to ``tellers verify --public-key``: a board signed by any other key then fails the
+check.
 """
 
 from __future__ import annotations
@@ -17,20 +20,21 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from tellers.domain.errors import NotFound
+from tellers.domain.publication import StoredBoard
 from tellers.services import portal
 from tellers.services.audit import audit_head
 from tellers.services.board import (
     PublicKey,
-    build_board,
-    election_key,
     export_audit_log,
+    latest_publication,
+    published_board,
     published_public_key,
 )
 from tellers.web.charts import progress_chart, round_chart, share_chart, transfers_chart
 from tellers.web.deps import WebContext, context_of
 from tellers.web.pages import render
 
-__all__ = ["public_key_of", "result_view", "router"]
+__all__ = ["public_key_of", "publication_of", "result_view", "router"]
 
 router = APIRouter()
 
@@ -122,6 +126,7 @@ def results_page(request: Request, contest_id: str) -> Response:
         data=result.data,
         view=result_view(result.data),
         public_key=public_key_of(ctx, contest.organisation_id),
+        board=publication_of(ctx, contest_id),
     )
 
 
@@ -162,22 +167,26 @@ def results_json(request: Request, contest_id: str) -> Response:
 
 @router.get("/contests/{contest_id}/board.json", include_in_schema=False)
 def board_json(request: Request, contest_id: str) -> Response:
-    """The signed bulletin board of a contest whose voting has closed."""
+    """The signed bulletin board as it was published: the very file whose SHA-256 the
+    audit log's ``publish_board`` entry holds (404 until an officer publishes one)."""
     ctx = context_of(request)
     with ctx.uow() as uow:
-        contest = portal.get_contest(uow=uow, contest_id=contest_id)
-    key = election_key(
-        keys=ctx.keys,
-        organisation_id=contest.organisation_id,
-        sealing_key=ctx.settings.sealing_key,
-    )
-    with ctx.uow() as uow:
-        board = build_board(uow=uow, clock=ctx.clock, key=key, contest_id=contest_id)
+        board = published_board(uow=uow, boards=ctx.boards, contest_id=contest_id)
     return Response(
         board.data,
         media_type="application/json",
-        headers={"content-disposition": f'attachment; filename="{contest_id}-board.json"'},
+        headers={
+            "content-disposition": f'attachment; filename="{contest_id}-board.json"',
+            "x-tellers-board-sha256": board.sha256,
+            "x-tellers-audit-sequence": str(board.audit_sequence),
+        },
     )
+
+
+def publication_of(ctx: WebContext, contest_id: str) -> StoredBoard | None:
+    """The contest's newest published board (without its bytes), or None."""
+    with ctx.uow() as uow:
+        return latest_publication(uow=uow, boards=ctx.boards, contest_id=contest_id)
 
 
 @router.get("/audit/head.json", include_in_schema=False)
@@ -223,4 +232,5 @@ def check_page(request: Request, contest_id: str, tracking_code: str = "") -> Re
         tracking_code=tracking_code.strip(),
         found=found,
         public_key=public_key_of(ctx, contest.organisation_id) if closed else None,
+        board=publication_of(ctx, contest_id) if closed else None,
     )
