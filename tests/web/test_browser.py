@@ -31,6 +31,7 @@ from tellers.services.voting import bulletin_board
 from tellers.web.app import create_app
 from tellers.web.demo import DemoElection, seed_demo
 from tellers.web.deps import WebContext
+from tests.web.cookies import shows
 
 CHROMIUM = Path("/usr/bin/chromium")
 REPO = Path(__file__).resolve().parents[2]
@@ -141,6 +142,11 @@ def _axe_with_js_off(browser: Any, url: str) -> list[dict[str, Any]]:
     return _axe(page)
 
 
+def _cookies(page: Any) -> list[str]:
+    """The values of the browser's cookies for the site (the session cookie)."""
+    return [c["value"] for c in page.context.cookies()]
+
+
 def _box(server: Server, contest: str) -> list[tuple[str, ...]]:
     with server.ctx.uow() as uow:
         return [b.ranking for b in bulletin_board(uow=uow, contest_id=contest)]
@@ -152,6 +158,8 @@ def test_a_voter_ranks_with_the_keyboard_and_drag_and_drop(server: Server, brows
     page.goto(f"{server.url}/vote/{LEADER}/start?code={code}")
     assert page.url == f"{server.url}/vote/{LEADER}/ballot"
     assert code not in page.evaluate("() => window.location.href")
+    assert _cookies(page)
+    assert not shows(code, _cookies(page))  # sealed, not just signed
     assert page.is_visible("#rank-widget")
     assert not page.is_visible("#rank-selects")
     assert _axe(page) == []
@@ -177,10 +185,13 @@ def test_a_voter_ranks_with_the_keyboard_and_drag_and_drop(server: Server, brows
     page.click("text=Review my vote")
     items = page.eval_on_selector_all(".review-list li", "els => els.map(e => e.textContent)")
     assert items == ["Tola Adeyemi", "Sam Harris", "Kasia Nowak"]
+    for secret in (code, "adeyemi", "harris", "nowak"):
+        assert not shows(secret, _cookies(page)), secret
     assert _axe(page) == []
     _shot(page, "voter-review.png")
     page.click("text=Cast my vote")
     tracking = page.inner_text("#tracking-code")
+    assert not shows(tracking, _cookies(page))
     assert page.url.endswith(f"/vote/{LEADER}/receipt")
     assert _axe(page) == []
     _shot(page, "voter-receipt.png")
@@ -202,6 +213,8 @@ def test_a_voter_ranks_without_javascript(server: Server, browser: Any) -> None:
     page.click("text=Review my vote")
     items = page.eval_on_selector_all(".review-list li", "els => els.map(e => e.textContent)")
     assert items == ["Niamh Byrne", "Kasia Nowak"]
+    for secret in (code, "byrne", "nowak"):
+        assert not shows(secret, _cookies(page)), secret
     # the same review open in a second tab: a double submission
     second = page.context.new_page()
     second.goto(f"{server.url}/vote/{LEADER}/review")
@@ -211,6 +224,7 @@ def test_a_voter_ranks_without_javascript(server: Server, browser: Any) -> None:
     second.click("text=Cast my vote")
     assert second.inner_text("h1") == "You have already voted"
     assert second.inner_text("#tracking-code") == tracking
+    assert not shows(tracking, _cookies(page))
     # going back to the review shows the receipt: there is nothing left to submit
     page.go_back()
     assert page.url.endswith(f"/vote/{LEADER}/receipt")

@@ -3,9 +3,14 @@
 - **Sessions** are signed cookies (Starlette's ``SessionMiddleware``, itsdangerous
   HMAC with a timestamp): ``HttpOnly`` always, ``SameSite=Lax`` (so the landing from an
   invitation link keeps its session through the redirect), ``Secure`` unless turned off
-  for plain-HTTP loopback. The voter's part of the session (the credential, held for the
-  minutes it takes to vote) has its own, shorter expiry and is dropped when the ballot
-  is cast.
+  for plain-HTTP loopback. A signed cookie is only base64: anyone holding it can read
+  it. So the voter's part of the session -- the voting code (held for the minutes it
+  takes to vote, with its own, shorter expiry), the draft ballot and the receipt -- is
+  **sealed** as well (libsodium ``secretbox``, XSalsa20-Poly1305, under a key derived
+  from the app's secret, a fresh random nonce each time, padded so the length does not
+  tell how many preferences a draft holds): the cookie carries neither the code nor the
+  choices in any readable form, and the app stays stateless (any worker can open it).
+  The code and draft are dropped when the ballot is cast.
 - **CSRF**: every form carries a random per-session token, compared in constant time
   with the one in the session (OWASP "synchronizer token"); the JSON API takes it in
   the ``X-CSRF-Token`` header for cookie-authenticated officer calls.
@@ -17,14 +22,21 @@
 
 from __future__ import annotations
 
+import base64
+import functools
+import hashlib
 import hmac
+import json
 import secrets
 import time
 from typing import Any
 
+import nacl.exceptions
+import nacl.secret
 from fastapi import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from tellers.crypto.random import random_bytes
 from tellers.domain.ids import OfficerId
 from tellers.domain.officer import Officer, OfficerAction
 from tellers.errors import TellersError
@@ -43,8 +55,10 @@ __all__ = [
     "log_in",
     "log_out",
     "require_officer",
+    "set_voter_value",
     "start_voter_session",
     "voter_code",
+    "voter_value",
 ]
 
 CSP = (
@@ -138,24 +152,91 @@ def require_officer(request: Request, action: OfficerAction) -> Officer:
 
 # -- voters -------------------------------------------------------------------------
 
+VOTER_SESSION_CONTEXT = b"tellers voter session v1"
+"""Domain separation of the key that seals the voter's part of the session."""
+
+_PAD = 128
+"""Sealed values are padded to a multiple of this many bytes, so the cookie's length
+does not tell how many preferences a draft holds."""
+
+
+@functools.lru_cache(maxsize=8)
+def _voter_box(secret_key: str) -> nacl.secret.SecretBox:
+    """The box that seals voter values: a key derived from the app's secret.
+
+    The secret signs the whole cookie already; the sealing key is keyed BLAKE2b of a
+    fixed context under the SHA-256 of the secret, so that the two uses never share a
+    key and a secret of any length gives a 32-byte key.
+    """
+    key = hashlib.blake2b(
+        VOTER_SESSION_CONTEXT,
+        key=hashlib.sha256(secret_key.encode("utf-8")).digest(),
+        digest_size=nacl.secret.SecretBox.KEY_SIZE,
+    ).digest()
+    return nacl.secret.SecretBox(key)
+
+
+def _seal(request: Request, name: str, value: dict[str, Any]) -> str:
+    """``value`` encrypted and authenticated (XSalsa20-Poly1305), as URL-safe text.
+
+    The plaintext names the slot (``name``), so a value sealed for one slot is refused
+    in another.
+    """
+    plain = json.dumps({"slot": name, "value": value}, separators=(",", ":")).encode()
+    plain += b" " * (-len(plain) % _PAD)
+    box = _voter_box(context_of(request).settings.secret_key)
+    sealed = box.encrypt(plain, random_bytes(nacl.secret.SecretBox.NONCE_SIZE))
+    return base64.urlsafe_b64encode(bytes(sealed)).decode("ascii")
+
+
+def _unseal(request: Request, name: str, text: object) -> dict[str, Any] | None:
+    """The value sealed by :func:`_seal` for ``name``, or None (absent, forged, other slot)."""
+    if not isinstance(text, str):
+        return None
+    box = _voter_box(context_of(request).settings.secret_key)
+    try:
+        plain = box.decrypt(base64.urlsafe_b64decode(text.encode("ascii")))
+        found = json.loads(plain)
+    except (nacl.exceptions.CryptoError, ValueError, UnicodeError):
+        return None
+    if not isinstance(found, dict) or found.get("slot") != name:
+        return None
+    value = found.get("value")
+    return value if isinstance(value, dict) else None
+
+
+def set_voter_value(request: Request, name: str, value: dict[str, Any]) -> None:
+    """Keep ``value`` in the voter's session, sealed (``draft``, ``receipt``...)."""
+    request.session[name] = _seal(request, name, value)
+
+
+def voter_value(request: Request, name: str) -> dict[str, Any] | None:
+    """A value kept by :func:`set_voter_value`, or None."""
+    return _unseal(request, name, request.session.get(name))
+
 
 def start_voter_session(request: Request, contest_id: str, code: str) -> None:
-    """Hold the voter's code in the session for the minutes it takes to vote."""
+    """Hold the voter's code in the session, sealed, for the minutes it takes to vote."""
     ctx = context_of(request)
-    request.session["voter"] = {
-        "contest": contest_id,
-        "code": code,
-        "until": int(time.time() + ctx.settings.voter_session.total_seconds()),
-    }
+    set_voter_value(
+        request,
+        "voter",
+        {
+            "contest": contest_id,
+            "code": code,
+            "until": int(time.time() + ctx.settings.voter_session.total_seconds()),
+        },
+    )
     csrf_token(request)
 
 
 def voter_code(request: Request, contest_id: str) -> str | None:
     """The voter's code for ``contest_id`` if the voter session is still valid."""
-    voter = request.session.get("voter")
-    if not isinstance(voter, dict) or voter.get("contest") != contest_id:
+    voter = voter_value(request, "voter")
+    if voter is None or voter.get("contest") != contest_id:
         return None
-    if int(voter.get("until", 0)) < time.time():
+    until = voter.get("until", 0)
+    if not isinstance(until, int) or until < time.time():
         request.session.pop("voter", None)
         return None
     code = voter.get("code")
@@ -163,7 +244,7 @@ def voter_code(request: Request, contest_id: str) -> str | None:
 
 
 def end_voter_session(request: Request) -> None:
-    """Forget the voter's code (after casting)."""
+    """Forget the voter's code and draft (after casting)."""
     request.session.pop("voter", None)
     request.session.pop("draft", None)
 

@@ -2,9 +2,10 @@
 
 The voting code arrives either typed (``POST /vote``) or in an invitation link
 (``GET /vote/{contest}/start?code=...``); either way it is checked
-(:func:`tellers.services.portal.check_credential`), kept in the signed session for the
-minutes it takes to vote, and the browser is **redirected** to a URL without it, so the
-code never stays in the address bar or the history. Casting
+(:func:`tellers.services.portal.check_credential`), kept in the session -- sealed, so
+the cookie never shows it (:mod:`tellers.web.security`) -- for the minutes it takes to
+vote, and the browser is **redirected** to a URL without it, so the code never stays in
+the address bar or the history. The draft ballot and the receipt are sealed likewise. Casting
 (:func:`tellers.services.voting.cast_ballot`) drops the code from the session and keeps
 only the receipt; a second submission of the same form finds no code and shows the
 receipt of the ballot already cast (no second ballot can be made: the credential is
@@ -28,7 +29,14 @@ from tellers.web.deps import context_of
 from tellers.web.errors import ADVICE, error_code, error_status
 from tellers.web.forms import read_ballot_form
 from tellers.web.pages import flash, render
-from tellers.web.security import check_csrf, end_voter_session, start_voter_session, voter_code
+from tellers.web.security import (
+    check_csrf,
+    end_voter_session,
+    set_voter_value,
+    start_voter_session,
+    voter_code,
+    voter_value,
+)
 
 __all__ = ["router"]
 
@@ -124,9 +132,15 @@ def _paper(request: Request, contest_id: str, code: str) -> BallotPaper:
         )
 
 
+def _draft(request: Request, contest_id: str) -> dict[str, Any] | None:
+    """The voter's draft of this contest's ballot, if any."""
+    draft = voter_value(request, "draft")
+    return draft if draft is not None and draft.get("contest") == contest_id else None
+
+
 def _no_session(request: Request, contest_id: str) -> Response:
-    receipt = request.session.get("receipt")
-    if isinstance(receipt, dict) and receipt.get("contest") == contest_id:
+    receipt = voter_value(request, "receipt")
+    if receipt is not None and receipt.get("contest") == contest_id:
         return _see_other(f"/vote/{contest_id}/receipt")
     flash(request, "Please enter your voting code to continue.", "info")
     return _see_other(f"/vote/{contest_id}")
@@ -139,9 +153,9 @@ def ballot_page(request: Request, contest_id: str) -> Response:
     if code is None:
         return _no_session(request, contest_id)
     paper = _paper(request, contest_id, code)
-    draft = request.session.get("draft")
-    marks = draft.get("ranking", []) if isinstance(draft, dict) else []
-    abstain = bool(draft.get("abstain")) if isinstance(draft, dict) else False
+    draft = _draft(request, contest_id)
+    marks = draft.get("ranking", []) if draft is not None else []
+    abstain = bool(draft.get("abstain")) if draft is not None else False
     return render(
         request,
         "ballot.html",
@@ -180,7 +194,11 @@ async def review_submit(request: Request, contest_id: str) -> Response:
             problems=list(read.problems),
             styles=MarkingStyle,
         )
-    request.session["draft"] = {"ranking": list(read.ranking), "abstain": read.abstain}
+    set_voter_value(
+        request,
+        "draft",
+        {"contest": contest_id, "ranking": list(read.ranking), "abstain": read.abstain},
+    )
     return _see_other(f"/vote/{contest_id}/review")
 
 
@@ -188,10 +206,10 @@ async def review_submit(request: Request, contest_id: str) -> Response:
 def review_page(request: Request, contest_id: str) -> Response:
     """Check your vote before casting it."""
     code = voter_code(request, contest_id)
-    draft = request.session.get("draft")
+    draft = _draft(request, contest_id)
     if code is None:
         return _no_session(request, contest_id)
-    if not isinstance(draft, dict):
+    if draft is None:
         return _see_other(f"/vote/{contest_id}/ballot")
     paper = _paper(request, contest_id, code)
     names = dict(paper.options)
@@ -205,10 +223,10 @@ def cast_submit(request: Request, contest_id: str, csrf: str = Form("")) -> Resp
     check_csrf(request, csrf)
     ctx = context_of(request)
     code = voter_code(request, contest_id)
-    draft = request.session.get("draft")
+    draft = _draft(request, contest_id)
     if code is None:
-        receipt = request.session.get("receipt")
-        if isinstance(receipt, dict) and receipt.get("contest") == contest_id:
+        receipt = voter_value(request, "receipt")
+        if receipt is not None and receipt.get("contest") == contest_id:
             with ctx.uow() as uow:
                 contest = portal.get_contest(uow=uow, contest_id=contest_id)
             return render(
@@ -220,14 +238,16 @@ def cast_submit(request: Request, contest_id: str, csrf: str = Form("")) -> Resp
                 again=True,
             )
         return _no_session(request, contest_id)
-    if not isinstance(draft, dict):
+    if draft is None:
         return _see_other(f"/vote/{contest_id}/ballot")
     with ctx.uow() as uow:
         receipt_obj = cast_ballot(
             uow=uow, contest_id=contest_id, credential=code, ranking=list(draft.get("ranking", []))
         )
     end_voter_session(request)
-    request.session["receipt"] = {"contest": contest_id, "tracking": receipt_obj.tracking_code}
+    set_voter_value(
+        request, "receipt", {"contest": contest_id, "tracking": receipt_obj.tracking_code}
+    )
     return _see_other(f"/vote/{contest_id}/receipt")
 
 
@@ -235,8 +255,8 @@ def cast_submit(request: Request, contest_id: str, csrf: str = Form("")) -> Resp
 def receipt_page(request: Request, contest_id: str) -> Response:
     """The receipt: the tracking code, and an offer to e-mail it."""
     ctx = context_of(request)
-    receipt = request.session.get("receipt")
-    if not isinstance(receipt, dict) or receipt.get("contest") != contest_id:
+    receipt = voter_value(request, "receipt")
+    if receipt is None or receipt.get("contest") != contest_id:
         return _see_other(f"/vote/{contest_id}")
     with ctx.uow() as uow:
         contest = portal.get_contest(uow=uow, contest_id=contest_id)
@@ -256,8 +276,8 @@ def receipt_email(
     """E-mail the receipt to an address the voter types (only if they ask)."""
     check_csrf(request, csrf)
     ctx = context_of(request)
-    receipt = request.session.get("receipt")
-    if not isinstance(receipt, dict) or receipt.get("contest") != contest_id:
+    receipt = voter_value(request, "receipt")
+    if receipt is None or receipt.get("contest") != contest_id:
         return _see_other(f"/vote/{contest_id}")
     address = email.strip()
     if "@" not in address or len(address) > 254 or any(c in address for c in "\r\n<>, "):
