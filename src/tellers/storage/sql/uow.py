@@ -65,7 +65,7 @@ from tellers.domain.organisation import Affiliate, AffiliateKind, Body, Organisa
 from tellers.domain.postal import PaperOutcome, PostalBatch
 from tellers.domain.roll import Credential, CredentialStatus, RollEntry
 from tellers.storage.sql import codec
-from tellers.storage.sql.engine import Database
+from tellers.storage.sql.engine import SQLITE_BULK_CACHE_KIB, SQLITE_CACHE_KIB, Database
 
 __all__ = ["SqlUnitOfWork"]
 
@@ -136,6 +136,7 @@ class SqlUnitOfWork:
         self._audit = _Audit(self)
         self._tx_hooks: list[Callable[[], None]] = []
         self._streams = 0
+        self._big_cache = False
         self.reseal: set[ContestId] = set()
 
     # -- connection and transaction ------------------------------------------------
@@ -187,10 +188,29 @@ class SqlUnitOfWork:
         """The first row of a query, or None."""
         return self.execute(text, params).fetchone()
 
+    def _bulk_cache(self) -> None:
+        """SQLite: a big page cache for the rest of this transaction (see SQLITE_PRAGMAS).
+
+        The small everyday cache keeps voters' commits cheap; a transaction that loads or
+        streams a whole roll gets the big one, and gives it back when it ends.
+        """
+        if not self.sqlite or self._big_cache:
+            return
+        self._cursor.execute(f"PRAGMA cache_size={-SQLITE_BULK_CACHE_KIB}")
+        self._big_cache = True
+
+        def shrink() -> None:
+            self._big_cache = False
+            if self._cursor is not None:
+                self._cursor.execute(f"PRAGMA cache_size={-SQLITE_CACHE_KIB}")
+
+        self.on_end(shrink)
+
     def many(self, text: str, rows: Iterable[Sequence[Any]]) -> int:
         """Run one statement for many rows, in chunks; return how many."""
         n = 0
         cur = self.cursor()
+        self._bulk_cache()
         sql = self.sql(text)
         for chunk in _chunks(tuple(r) for r in rows):
             cur.executemany(sql, chunk)
@@ -221,6 +241,7 @@ class SqlUnitOfWork:
         The stream has its own cursor, so other statements may run while it is read.
         """
         self.cursor()
+        self._bulk_cache()
         self._streams += 1
         if self.sqlite:
             local = self._driver.cursor()
