@@ -1,6 +1,7 @@
 """The SQL stores of the election keys and of the published boards they sign, on SQLite
-and PostgreSQL: the tables come from Alembic migrations, and databases from before those
-migrations keep working (their keys included)."""
+and PostgreSQL: the tables come from Alembic migrations (as do the web tables, import
+jobs included), and databases from before those migrations keep working (their keys
+included)."""
 
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ from tellers.services.board import election_key, election_public_key
 from tellers.storage.sql import Database, connect, migrate
 from tellers.storage.sql.board import SqlBoards, SqlElectionKeys, board_metadata
 from tellers.storage.sql.engine import alembic_config, schema_revision
+from tellers.storage.sql.web import web_metadata
 from tests.web.conftest import scratch_database
 
 BACKENDS = ["sqlite", "postgresql"]
@@ -54,10 +56,11 @@ def _head() -> str:
 def test_the_migrations_make_the_board_tables_as_declared(empty: Database) -> None:
     migrate(empty)
     assert schema_revision(empty) == _head()
-    with empty.engine.connect() as conn:
-        diff = compare_metadata(MigrationContext.configure(conn), board_metadata)
-    ours = [d for d in diff if d[0] != "remove_table" and d[0] != "remove_index"]
-    assert ours == []
+    for declared in (board_metadata, web_metadata):
+        with empty.engine.connect() as conn:
+            diff = compare_metadata(MigrationContext.configure(conn), declared)
+        ours = [d for d in diff if d[0] != "remove_table" and d[0] != "remove_index"]
+        assert ours == []
     keys = SqlElectionKeys(empty)
     made = election_key(keys=keys, organisation_id=ORG)
     assert election_public_key(keys=keys, organisation_id=ORG) == made.public_key_hex

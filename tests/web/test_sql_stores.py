@@ -79,3 +79,33 @@ def test_presentation_is_set_and_replaced(stores: SqlWebStores) -> None:
     assert stores.presentation.get("c") == Presentation(
         contest_id="c", order=BallotOrder.ALPHABETICAL, instructions="i"
     )
+
+
+def test_import_jobs_round_trip_with_their_problems(stores: SqlWebStores) -> None:
+    from tellers.domain.roll_import import ImportProblem, ImportStage, RollImportJob
+
+    job = RollImportJob(
+        id="j1",
+        organisation_id="org",
+        officer_id="ro",
+        stage=ImportStage.QUEUED,
+        total=3,
+        started_at=NOW,
+        updated_at=NOW,
+    )
+    stores.jobs.add(job)
+    with pytest.raises(AlreadyExists):
+        stores.jobs.add(job)
+    refused = RollImportJob(
+        **{
+            **{name: getattr(job, name) for name in RollImportJob.__slots__},  # type: ignore[attr-defined]
+            "stage": ImportStage.REFUSED,
+            "read": 3,
+            "people": 2,
+            "problems": (ImportProblem(line=3, column='naïve, "quoted"', problem="é empty"),),
+            "updated_at": NOW + timedelta(seconds=2),
+        }
+    )
+    stores.jobs.save(refused)
+    assert stores.jobs.find("j1") == refused
+    assert stores.jobs.find("nope") is None

@@ -4,7 +4,8 @@ configured database (SQLite ``tellers.db`` by default; ``TELLERS_DATABASE_URL``)
 The schema is created or upgraded first. ``--demo`` fills an empty database with the
 demonstration election (:mod:`tellers.web.demo`) and prints invitation links and the
 officers' passwords. With ``--smtp-host`` a background worker delivers the outbox
-every few seconds, with retries.
+every few seconds, with retries. :func:`app_from_environment` builds the same app for
+``uvicorn --factory`` with several worker processes.
 """
 
 from __future__ import annotations
@@ -14,11 +15,14 @@ import os
 import secrets
 import threading
 import time
+from urllib.parse import urlsplit
 
 import typer
+from fastapi import FastAPI
 
 from tellers.cli.verify import _sealing_key
 from tellers.config import load_settings
+from tellers.errors import ConfigError
 from tellers.notify.smtp import SmtpSender, SmtpSettings
 from tellers.services import mail, portal
 from tellers.storage.memory import SystemClock
@@ -29,7 +33,7 @@ from tellers.web.app import create_app
 from tellers.web.demo import seed_demo
 from tellers.web.deps import WebContext, WebSettings
 
-__all__ = ["build_context", "serve_command"]
+__all__ = ["app_from_environment", "build_context", "serve_command"]
 
 
 def _is_loopback(host: str) -> bool:
@@ -75,6 +79,55 @@ def build_context(
     return ctx
 
 
+SECRET_KEY_ENV = "TELLERS_SECRET_KEY"  # noqa: S105 - the variable's name, not a secret
+BASE_URL_ENV = "TELLERS_BASE_URL"
+SECURE_COOKIES_ENV = "TELLERS_SECURE_COOKIES"
+
+
+def app_from_environment() -> FastAPI:
+    """The app for ``uvicorn --factory``, one per worker, configured by the environment.
+
+    For several worker processes on one database::
+
+        TELLERS_SECRET_KEY=... uvicorn --factory tellers.cli.serve:app_from_environment \\
+            --workers 2 --host 127.0.0.1 --port 8000
+
+    Every worker must sign and seal sessions with the same key, so
+    ``TELLERS_SECRET_KEY`` is required here. ``TELLERS_DATABASE_URL`` names the
+    database (migrated on start), ``TELLERS_BASE_URL`` the public URL for e-mailed links,
+    ``TELLERS_SECURE_COOKIES`` (``1``/``0``) the cookies' ``Secure`` flag (default: on
+    unless the base URL is on loopback), ``TELLERS_SEALING_KEY`` the election keys'
+    seal. The outbox is not delivered by the workers (run ``tellers serve --smtp-host``
+    once, or a delivery job, beside them).
+
+    Raises:
+        ConfigError: no ``TELLERS_SECRET_KEY``, or a ``TELLERS_SECURE_COOKIES`` that is
+            neither 1 nor 0.
+    """
+    secret = os.environ.get(SECRET_KEY_ENV, "")
+    if not secret:
+        msg = f"{SECRET_KEY_ENV} must be set: every worker must use the same session key"
+        raise ConfigError(msg)
+    base_url = os.environ.get(BASE_URL_ENV, "http://127.0.0.1:8000")
+    flag = os.environ.get(SECURE_COOKIES_ENV, "").strip().lower()
+    if flag in ("", "auto"):
+        secure = not _is_loopback(urlsplit(base_url).hostname or "")
+    elif flag in ("1", "true", "yes", "on"):
+        secure = True
+    elif flag in ("0", "false", "no", "off"):
+        secure = False
+    else:
+        msg = f"{SECURE_COOKIES_ENV} must be 1 or 0, not {flag!r}"
+        raise ConfigError(msg)
+    ctx = build_context(
+        database_url=load_settings().database_url,
+        base_url=base_url,
+        secure_cookies=secure,
+        secret_key=secret,
+    )
+    return create_app(ctx)
+
+
 def _deliver_forever(ctx: WebContext, every: float) -> None:
     assert ctx.sender is not None
     while True:
@@ -115,10 +168,10 @@ def serve_command(
         database_url=settings.database_url,
         base_url=url,
         secure_cookies=secure,
-        secret_key=os.environ.get("TELLERS_SECRET_KEY"),
+        secret_key=os.environ.get(SECRET_KEY_ENV),
         smtp=smtp,
     )
-    if "TELLERS_SECRET_KEY" not in os.environ:
+    if SECRET_KEY_ENV not in os.environ:
         typer.echo("tellers: no TELLERS_SECRET_KEY set; sessions end when the server stops.")
     if demo:
         with ctx.uow() as uow:

@@ -1,4 +1,5 @@
-"""Ports of the web-facing services: officers, the mail outbox, ballot presentation.
+"""Ports of the web-facing services: officers, the mail outbox, ballot presentation, and
+the roll imports' progress.
 
 These stores sit beside the lifecycle's :class:`~tellers.services.ports.UnitOfWork`
 rather than inside it, so the lifecycle's adapters need not change to carry them. Each
@@ -17,8 +18,9 @@ from tellers.domain.ids import OfficerId
 from tellers.domain.mail import OutboxMessage
 from tellers.domain.officer import Officer
 from tellers.domain.presentation import Presentation
+from tellers.domain.roll_import import RollImportJob
 
-__all__ = ["OfficerStore", "OutboxStore", "PresentationStore", "WebStores"]
+__all__ = ["ImportJobStore", "OfficerStore", "OutboxStore", "PresentationStore", "WebStores"]
 
 
 class OfficerStore(Protocol):
@@ -62,8 +64,22 @@ class PresentationStore(Protocol):
     def set(self, presentation: Presentation) -> None: ...
 
 
+class ImportJobStore(Protocol):
+    """Roll imports and their progress, readable by every worker of the app."""
+
+    def add(self, job: RollImportJob) -> None:
+        """Record a new job; AlreadyExists on a repeated id."""
+        ...
+
+    def save(self, job: RollImportJob) -> None:
+        """Replace a job's state (its progress); NotFound for an unknown id."""
+        ...
+
+    def find(self, job_id: str) -> RollImportJob | None: ...
+
+
 class WebStores(Protocol):
-    """The three stores together, as the web app is given them."""
+    """The web app's stores together, as the web app is given them."""
 
     @property
     def officers(self) -> OfficerStore: ...
@@ -71,3 +87,5 @@ class WebStores(Protocol):
     def outbox(self) -> OutboxStore: ...
     @property
     def presentation(self) -> PresentationStore: ...
+    @property
+    def jobs(self) -> ImportJobStore: ...

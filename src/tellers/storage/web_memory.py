@@ -1,4 +1,5 @@
-"""In-memory adapters of the web stores (officers, outbox, presentation), for tests.
+"""In-memory adapters of the web stores (officers, outbox, presentation, roll-import
+jobs), for tests.
 
 Each method is atomic under one lock, as each is one transaction in the SQL adapter.
 """
@@ -15,8 +16,15 @@ from tellers.domain.ids import OfficerId
 from tellers.domain.mail import MailStatus, OutboxMessage
 from tellers.domain.officer import Officer
 from tellers.domain.presentation import Presentation
+from tellers.domain.roll_import import RollImportJob
 
-__all__ = ["MemoryOfficers", "MemoryOutbox", "MemoryPresentation", "MemoryWebStores"]
+__all__ = [
+    "MemoryImportJobs",
+    "MemoryOfficers",
+    "MemoryOutbox",
+    "MemoryPresentation",
+    "MemoryWebStores",
+]
 
 
 class MemoryOfficers:
@@ -109,13 +117,39 @@ class MemoryPresentation:
         self._rows[presentation.contest_id] = presentation
 
 
+class MemoryImportJobs:
+    """Roll-import jobs in a dict."""
+
+    def __init__(self) -> None:
+        self._rows: dict[str, RollImportJob] = {}
+        self._lock = threading.Lock()
+
+    def add(self, job: RollImportJob) -> None:
+        with self._lock:
+            if job.id in self._rows:
+                msg = f"import job {job.id!r} already exists"
+                raise AlreadyExists(msg)
+            self._rows[job.id] = job
+
+    def save(self, job: RollImportJob) -> None:
+        with self._lock:
+            if job.id not in self._rows:
+                msg = f"no import job {job.id!r}"
+                raise NotFound(msg)
+            self._rows[job.id] = job
+
+    def find(self, job_id: str) -> RollImportJob | None:
+        return self._rows.get(job_id)
+
+
 class MemoryWebStores:
-    """The three in-memory stores."""
+    """The in-memory web stores."""
 
     def __init__(self) -> None:
         self._officers = MemoryOfficers()
         self._outbox = MemoryOutbox()
         self._presentation = MemoryPresentation()
+        self._jobs = MemoryImportJobs()
 
     @property
     def officers(self) -> MemoryOfficers:
@@ -128,3 +162,7 @@ class MemoryWebStores:
     @property
     def presentation(self) -> MemoryPresentation:
         return self._presentation
+
+    @property
+    def jobs(self) -> MemoryImportJobs:
+        return self._jobs

@@ -15,7 +15,6 @@ import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any
 
 from fastapi import Request
 
@@ -83,7 +82,6 @@ class WebContext:
         # a SQL unit of work holds a connection: never more at once than the pool has
         self._slots = threading.BoundedSemaphore(pool_size)
         self._lock = threading.Lock() if serialise else None
-        self.jobs: dict[str, dict[str, Any]] = {}
         self._on_close: list[Callable[[], None]] = []
 
     def on_close(self, hook: Callable[[], None]) -> None:

@@ -1,14 +1,18 @@
-"""SQL adapters of the web stores: officers, the mail outbox, ballot presentation.
+"""SQL adapters of the web stores: officers, the mail outbox, ballot presentation, and
+the roll imports' progress.
 
-Three tables of their own (``web_officers``, ``web_outbox``, ``web_presentation``),
-created by the migration ``w001_web_tables`` and described here as SQLAlchemy Core
-metadata. Each method is one short transaction on the shared :class:`Database`.
-Instants are stored as ISO 8601 text in UTC, as in the lifecycle's tables, so
-SQLite and PostgreSQL hold the same values and text order is time order.
+Tables of their own (``web_officers``, ``web_outbox``, ``web_presentation``, created by
+the migration ``w001_web_tables``; ``web_import_jobs``, by ``w004_import_jobs``),
+described here as SQLAlchemy Core metadata. Each method is one short transaction on the
+shared :class:`Database`; reads go through :func:`~tellers.storage.sql.reader.reader`,
+so on SQLite they never wait for a long write such as a roll import. Instants are stored
+as ISO 8601 text in UTC, as in the lifecycle's tables, so SQLite and PostgreSQL hold the
+same values and text order is time order.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
@@ -33,7 +37,9 @@ from tellers.domain.ids import OfficerId
 from tellers.domain.mail import MailKind, MailStatus, OutboxMessage
 from tellers.domain.officer import Officer, OfficerRole
 from tellers.domain.presentation import BallotOrder, Presentation
+from tellers.domain.roll_import import ImportProblem, ImportStage, RollImportJob
 from tellers.storage.sql.engine import Database
+from tellers.storage.sql.reader import reader
 
 __all__ = ["SqlWebStores", "web_metadata"]
 
@@ -68,6 +74,24 @@ outbox_table = Table(
     Column("server_reply", Text, nullable=False),
     Index("web_outbox_due", "status", "next_attempt_at"),
     Index("web_outbox_contest", "contest_id"),
+)
+
+import_jobs_table = Table(
+    "web_import_jobs",
+    web_metadata,
+    Column("id", String(64), primary_key=True),
+    Column("organisation_id", String(200), nullable=False),
+    Column("officer_id", String(200), nullable=False),
+    Column("stage", String(20), nullable=False),
+    Column("total", Integer, nullable=False),
+    Column("read_rows", Integer, nullable=False),
+    Column("imported", Integer, nullable=False),
+    Column("people", Integer, nullable=False),
+    Column("memberships", Integer, nullable=False),
+    Column("problems", Text, nullable=False),
+    Column("error", Text, nullable=False),
+    Column("started_at", String(40), nullable=False),
+    Column("updated_at", String(40), nullable=False),
 )
 
 presentation_table = Table(
@@ -123,7 +147,7 @@ class SqlOfficers:
             raise AlreadyExists(msg) from err
 
     def find(self, officer_id: OfficerId) -> Officer | None:
-        with self._db.engine.connect() as conn:
+        with reader(self._db).connect() as conn:
             r = conn.execute(
                 select(officers_table).where(officers_table.c.id == officer_id)
             ).first()
@@ -141,7 +165,7 @@ class SqlOfficers:
                 raise NotFound(msg)
 
     def all(self) -> tuple[Officer, ...]:
-        with self._db.engine.connect() as conn:
+        with reader(self._db).connect() as conn:
             rows = conn.execute(select(officers_table).order_by(officers_table.c.id)).all()
         return tuple(self._officer(r) for r in rows)
 
@@ -204,7 +228,7 @@ class SqlOutbox:
 
     def due(self, now: datetime, limit: int) -> tuple[OutboxMessage, ...]:
         t = outbox_table
-        with self._db.engine.connect() as conn:
+        with reader(self._db).connect() as conn:
             rows = conn.execute(
                 select(t)
                 .where(t.c.status == MailStatus.PENDING.value)
@@ -229,7 +253,7 @@ class SqlOutbox:
         query = select(t).order_by(t.c.created_at.desc(), t.c.id).limit(limit)
         if contest_id is not None:
             query = query.where(t.c.contest_id == contest_id)
-        with self._db.engine.connect() as conn:
+        with reader(self._db).connect() as conn:
             rows = conn.execute(query).all()
         return tuple(self._message(r) for r in rows)
 
@@ -238,7 +262,7 @@ class SqlOutbox:
         query = select(t.c.status, func.count()).group_by(t.c.status)
         if contest_id is not None:
             query = query.where(t.c.contest_id == contest_id)
-        with self._db.engine.connect() as conn:
+        with reader(self._db).connect() as conn:
             return {str(s): int(n) for s, n in conn.execute(query).all()}
 
 
@@ -250,7 +274,7 @@ class SqlPresentation:
 
     def get(self, contest_id: str) -> Presentation | None:
         t = presentation_table
-        with self._db.engine.connect() as conn:
+        with reader(self._db).connect() as conn:
             r = conn.execute(select(t).where(t.c.contest_id == contest_id)).first()
         if r is None:
             return None
@@ -272,13 +296,91 @@ class SqlPresentation:
                 conn.execute(insert(t).values(contest_id=presentation.contest_id, **values))
 
 
+class SqlImportJobs:
+    """Roll-import jobs in ``web_import_jobs``: every worker of the app reads the same row.
+
+    The problems of a refused file are kept as one JSON array (they are written once,
+    when the file has been read, and read back whole by the report).
+    """
+
+    def __init__(self, database: Database) -> None:
+        self._db = database
+
+    @staticmethod
+    def _row(job: RollImportJob) -> dict[str, Any]:
+        return {
+            "id": job.id,
+            "organisation_id": job.organisation_id,
+            "officer_id": job.officer_id,
+            "stage": job.stage.value,
+            "total": job.total,
+            "read_rows": job.read,
+            "imported": job.imported,
+            "people": job.people,
+            "memberships": job.memberships,
+            "problems": json.dumps(
+                [[p.line, p.column, p.problem] for p in job.problems], ensure_ascii=False
+            ),
+            "error": job.error,
+            "started_at": _instant(job.started_at),
+            "updated_at": _instant(job.updated_at),
+        }
+
+    @staticmethod
+    def _job(r: Any) -> RollImportJob:
+        started, updated = _parse(r.started_at), _parse(r.updated_at)
+        assert started is not None
+        assert updated is not None
+        return RollImportJob(
+            id=r.id,
+            organisation_id=r.organisation_id,
+            officer_id=r.officer_id,
+            stage=ImportStage(r.stage),
+            total=r.total,
+            read=r.read_rows,
+            imported=r.imported,
+            people=r.people,
+            memberships=r.memberships,
+            problems=tuple(
+                ImportProblem(line=int(line), column=str(column), problem=str(problem))
+                for line, column, problem in json.loads(r.problems)
+            ),
+            error=r.error,
+            started_at=started,
+            updated_at=updated,
+        )
+
+    def add(self, job: RollImportJob) -> None:
+        try:
+            with self._db.engine.begin() as conn:
+                conn.execute(insert(import_jobs_table).values(**self._row(job)))
+        except IntegrityError as err:
+            msg = f"import job {job.id!r} already exists"
+            raise AlreadyExists(msg) from err
+
+    def save(self, job: RollImportJob) -> None:
+        t = import_jobs_table
+        with self._db.engine.begin() as conn:
+            done = conn.execute(update(t).where(t.c.id == job.id).values(**self._row(job)))
+            if done.rowcount != 1:
+                msg = f"no import job {job.id!r}"
+                raise NotFound(msg)
+
+    def find(self, job_id: str) -> RollImportJob | None:
+        t = import_jobs_table
+        with reader(self._db).connect() as conn:
+            r = conn.execute(select(t).where(t.c.id == job_id)).first()
+        return None if r is None else self._job(r)
+
+
 class SqlWebStores:
-    """The three SQL stores on one database."""
+    """The SQL web stores on one database."""
 
     def __init__(self, database: Database) -> None:
         self._officers = SqlOfficers(database)
         self._outbox = SqlOutbox(database)
         self._presentation = SqlPresentation(database)
+        self._jobs = SqlImportJobs(database)
 
     @property
     def officers(self) -> SqlOfficers:
@@ -291,3 +393,7 @@ class SqlWebStores:
     @property
     def presentation(self) -> SqlPresentation:
         return self._presentation
+
+    @property
+    def jobs(self) -> SqlImportJobs:
+        return self._jobs

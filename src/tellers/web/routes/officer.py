@@ -2,30 +2,30 @@
 nominations, turnout, count and declaration, the audit log and the outbox.
 
 Every page checks the officer's role (:func:`tellers.web.security.require_officer`) and
-every form its CSRF token; every change is one service call.
+every form its CSRF token; every change is one service call. A roll import runs in the
+background (:mod:`tellers.web.roll_import`), its progress kept in the job store so that
+any worker can show it.
 """
 
 from __future__ import annotations
 
-import threading
 from typing import Any
 
 from fastapi import APIRouter, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
 
-from tellers.crypto.random import random_hex
 from tellers.domain.errors import NotFound
 from tellers.domain.officer import OfficerAction, OfficerRole
 from tellers.domain.organisation import AffiliateKind
 from tellers.domain.presentation import BallotOrder, Presentation
-from tellers.errors import TellersError
 from tellers.services import contests, mail, officers, organisations, portal
-from tellers.services.people import import_people
 from tellers.web.actions import ACTIONS, PHASE_ACTIONS, run_action, verify_audit
-from tellers.web.deps import WebContext, context_of
+from tellers.web.deps import context_of
 from tellers.web.errors import error_code
-from tellers.web.forms import counting, parse_spec, read_roll_csv
+from tellers.web.forms import parse_spec
 from tellers.web.pages import flash, render
+from tellers.web.roll_import import job_view, start_roll_import
 from tellers.web.security import check_csrf, log_in, log_out, require_officer
 
 __all__ = ["router"]
@@ -219,48 +219,6 @@ def roll_form(request: Request, organisation_id: str) -> Response:
     return render(request, "officer/roll.html", organisation_id=organisation_id)
 
 
-def _import_job(
-    ctx: WebContext, job: dict[str, Any], officer: str, organisation_id: str, text: str
-) -> None:
-    def read_progress(n: int) -> None:
-        job["read"] = n
-
-    def import_progress(n: int) -> None:
-        job["imported"] = n
-
-    try:
-        job["stage"] = "reading"
-        roll = read_roll_csv(text, read_progress)
-        job["read"] = roll.rows
-        job["people"] = len(roll.people)
-        job["problems"] = [
-            {"line": p.line, "column": p.column, "problem": p.problem} for p in roll.problems
-        ]
-        if roll.problems:
-            job["stage"] = "refused"
-            return
-        job["stage"] = "importing"
-        from tellers.domain.ids import OfficerId
-
-        with ctx.uow() as uow:
-            summary = import_people(
-                uow=uow,
-                clock=ctx.clock,
-                officer=OfficerId(officer),
-                organisation_id=organisation_id,
-                rows=counting(roll.people, import_progress),
-            )
-        job["imported"] = summary.people
-        job["memberships"] = summary.memberships
-        job["stage"] = "done"
-    except TellersError as err:
-        job["stage"] = "failed"
-        job["error"] = str(err)
-    except ValueError as err:
-        job["stage"] = "failed"
-        job["error"] = f"a membership was refused: {err}"
-
-
 @router.post("/organisations/{organisation_id}/roll")
 async def roll_upload(request: Request, organisation_id: str) -> Response:
     """Start importing an uploaded roll file in the background; show its progress."""
@@ -282,31 +240,20 @@ async def roll_upload(request: Request, organisation_id: str) -> Response:
     except UnicodeDecodeError:
         flash(request, "The roll file must be UTF-8 text (CSV).", "error")
         return _see_other(f"/officer/organisations/{organisation_id}/roll")
-    job_id = random_hex(64)
-    total = max(text.count("\n") - 1, 0)
-    job: dict[str, Any] = {
-        "id": job_id,
-        "organisation": organisation_id,
-        "stage": "queued",
-        "total": total,
-        "read": 0,
-        "imported": 0,
-        "people": 0,
-        "problems": [],
-    }
-    ctx.jobs[job_id] = job
-    threading.Thread(
-        target=_import_job, args=(ctx, job, officer.id, organisation_id, text), daemon=True
-    ).start()
-    return _see_other(f"/officer/jobs/{job_id}")
+    # recording the job is a database write: off the event loop
+    job = await run_in_threadpool(
+        start_roll_import, ctx, officer=officer.id, organisation_id=organisation_id, text=text
+    )
+    return _see_other(f"/officer/jobs/{job.id}")
 
 
 def _job(request: Request, job_id: str) -> dict[str, Any]:
-    job = context_of(request).jobs.get(job_id)
+    ctx = context_of(request)
+    job = ctx.stores.jobs.find(job_id)
     if job is None:
         msg = f"no import job {job_id}"
         raise NotFound(msg)
-    return job
+    return job_view(job, ctx)
 
 
 @router.get("/jobs/{job_id}.json")
@@ -321,12 +268,7 @@ def job_page(request: Request, job_id: str) -> Response:
     """An import's progress (the page refreshes itself until it is done)."""
     require_officer(request, OfficerAction.MANAGE)
     job = _job(request, job_id)
-    return render(
-        request,
-        "officer/job.html",
-        job=job,
-        running=job["stage"] in ("queued", "reading", "importing"),
-    )
+    return render(request, "officer/job.html", job=job, running=job["running"])
 
 
 # -- contests --------------------------------------------------------------------------

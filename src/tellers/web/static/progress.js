@@ -17,8 +17,10 @@
         bar.max = Math.max(total, 1); bar.value = done;
         counts.textContent = done.toLocaleString() + " of " + total.toLocaleString() +
           (importing ? " people imported" : " lines checked");
-        if (job.stage === "queued" || job.stage === "reading" || job.stage === "importing") {
-          window.setTimeout(poll, 500);
+        if (job.stalled !== (document.getElementById("job-stalled") !== null)) {
+          window.location.reload();  // show (or drop) the warning of a silent import
+        } else if (job.running) {
+          window.setTimeout(poll, job.stalled ? 5000 : 500);
         } else { window.location.reload(); }
       })
       .catch(function () { window.setTimeout(poll, 2000); });
