@@ -109,3 +109,31 @@ def test_import_jobs_round_trip_with_their_problems(stores: SqlWebStores) -> Non
     stores.jobs.save(refused)
     assert stores.jobs.find("j1") == refused
     assert stores.jobs.find("nope") is None
+
+
+def test_reads_do_not_wait_for_a_writer_holding_the_sqlite_lock(tmp_path: Path) -> None:
+    import time
+
+    from sqlalchemy import text
+
+    from tellers.storage.sql.reader import reader
+
+    db = connect(f"sqlite:///{tmp_path / 'lock.db'}")
+    migrate(db)
+    stores = SqlWebStores(db)
+    stores.presentation.set(Presentation(contest_id="c", order=BallotOrder.FIXED))
+    try:
+        with db.engine.begin() as writer:  # BEGIN IMMEDIATE: the write lock, held
+            writer.execute(text("DELETE FROM web_presentation"))
+            start = time.perf_counter()
+            seen = stores.presentation.get("c")  # the last committed state, at once
+            waited = time.perf_counter() - start
+        assert seen is not None
+        assert waited < 1.0, waited  # not the 30 s busy timeout
+        assert stores.presentation.get("c") is None  # the writer has committed
+        first = reader(db)
+        assert reader(db) is first
+    finally:
+        db.dispose()
+    assert reader(db) is not first  # disposed with the database; a new one on demand
+    db.dispose()

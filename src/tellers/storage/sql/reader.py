@@ -18,6 +18,7 @@ fail with "database is locked" instead of waiting: use the database's engine to 
 from __future__ import annotations
 
 import threading
+import weakref
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
@@ -26,7 +27,8 @@ from tellers.storage.sql.engine import SQLITE_PRAGMAS, Database
 
 __all__ = ["reader"]
 
-_readers: dict[int, Engine] = {}
+_readers: weakref.WeakKeyDictionary[Engine, Engine] = weakref.WeakKeyDictionary()
+"""The reader of each database engine (forgotten with the engine)."""
 _lock = threading.Lock()
 
 
@@ -47,20 +49,20 @@ def reader(database: Database) -> Engine:
     url = database.engine.url
     if not database.is_sqlite or url.database in (None, "", ":memory:"):
         return database.engine
-    key = id(database.engine)
     with _lock:
-        found = _readers.get(key)
+        found = _readers.get(database.engine)
         if found is None:
             found = create_engine(url)
             event.listen(found, "connect", _connect)
             event.listen(found, "begin", _begin)
-            _readers[key] = found
-            event.listen(database.engine, "engine_disposed", lambda _engine: _drop(key))
+            _readers[database.engine] = found
+            event.listen(database.engine, "engine_disposed", _drop)
     return found
 
 
-def _drop(key: int) -> None:
+def _drop(engine: Engine) -> None:
+    """Dispose of the reader with its database's engine."""
     with _lock:
-        found = _readers.pop(key, None)
+        found = _readers.pop(engine, None)
     if found is not None:
         found.dispose()
