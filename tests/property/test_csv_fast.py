@@ -34,6 +34,8 @@ PLAIN_NAMES = (
     "李小龙",
     "X",
     "Yusuf Demir the Younger of the Northern Branch",
+    "Alexandra Smith",  # these two share their first eight bytes
+    "Alexandra Smythe",
 )
 ODD_CELLS = (
     "",
@@ -220,3 +222,61 @@ def test_edge_files_are_read_as_the_reference_reads_them(tmp_path: Path, raw: by
     path.write_bytes(raw)
     _check(path)
     _check(path, counts=True)
+
+
+def test_names_sharing_their_first_bytes_keep_their_order_of_first_appearance(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # New names found together in a block are told apart by all their bytes, not by a
+    # lookup key they may share.
+    path = tmp_path / "prefix.csv"
+    path.write_bytes(
+        b"Zed\nCandidate one,Candidate two\nBo\nCandidate three,Candidate one\nBo,Zed\n"
+    )
+    for block in (7, 64, 1 << 25):
+        monkeypatch.setattr(csv_fast, "BLOCK", block)
+        fast = csv_fast._read(path, counts=False)
+        _same(fast, read_csv_ballots(path))
+        assert fast.candidates[:3] == ("Zed", "Candidate one", "Candidate two")
+
+
+@pytest.mark.parametrize("block", [300, 1 << 25])
+def test_more_than_255_names_take_two_bytes_a_rank(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, block: int
+) -> None:
+    # With small blocks, the first blocks hold fewer than 256 names (one byte a rank)
+    # and later ones more (two): the blocks' ballots are widened before they merge.
+    rng = np.random.default_rng(5)
+    names = [f"N{i}" for i in range(300)]
+    lines = [",".join([names[i], *(names[j] for j in rng.permutation(i)[:2])]) for i in range(300)]
+    lines += [",".join(names[j] for j in rng.permutation(300)[:4]) for _ in range(300)]
+    lines += lines[:50]
+    path = tmp_path / "many.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    monkeypatch.setattr(csv_fast, "BLOCK", block)
+    fast = csv_fast._read(path, counts=False)
+    assert len(fast.candidates) == 300
+    _same(fast, read_csv_ballots(path))
+
+
+@pytest.mark.parametrize("split_limit", [0, 64])
+def test_ballots_whose_hashes_collide_are_still_told_apart(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, split_limit: int
+) -> None:
+    # A hash that puts ballots in three groups whatever they hold: the rows of each group
+    # are then sorted exactly (group by group, or all at once past the limit).
+    def poor_hash(packed: np.ndarray) -> np.ndarray:
+        return (packed[:, 0] % np.uint64(3)) << np.uint64(62)
+
+    monkeypatch.setattr(csv_fast, "_row_hash", poor_hash)
+    monkeypatch.setattr(csv_fast, "_MAX_SPLIT_GROUPS", split_limit)
+    rng = np.random.default_rng(9)
+    names = ["Ada", "Bo", "Cy", "Dee", "Eve"]
+    lines = [
+        ",".join(names[j] for j in rng.permutation(5)[: rng.integers(1, 6)]) for _ in range(500)
+    ]
+    path = tmp_path / "collide.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    for block in (64, 1 << 25):
+        monkeypatch.setattr(csv_fast, "BLOCK", block)
+        _same(csv_fast._read(path, counts=False), read_csv_ballots(path))
