@@ -47,7 +47,6 @@ from types import ModuleType
 
 from tellers.counting.methods import CountParams
 from tellers.counting.profile import Profile
-from tellers.counting.rctab_engine import SINGLE, rules_from_options, tabulate
 from tellers.counting.rounds import CountResult
 from tellers.errors import InvalidCountOptions
 
@@ -87,6 +86,10 @@ def count(profile: Profile, params: CountParams) -> CountResult:
         if engine == "numpy":
             msg = "the numpy engine does not apply here (it needs the default options)"
             raise InvalidCountOptions(msg)
+    # Imported here: the kernel's counts (most counts) do not need the reference engine,
+    # and importing it is a noticeable part of a whole `tellers count` process.
+    from tellers.counting.rctab_engine import SINGLE, rules_from_options, tabulate
+
     rules = rules_from_options(options, seats=1, seed=params.seed, mode=SINGLE)
     if rules.mode != SINGLE:
         msg = f"irv counts singleWinnerMajority, not {rules.mode}"
