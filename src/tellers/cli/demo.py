@@ -76,6 +76,7 @@ def run_demo(url: str, *, examples: Path, console: Console | None = None) -> dic
     timings: dict[str, float] = {}
     start = time.perf_counter()
     database = initialise(url)
+    database.checkpoint_in_background()
     uow = unit_of_work(database)
     try:
         clock = ReplayClock(datetime.fromisoformat("2016-06-27T09:00:00+01:00"))

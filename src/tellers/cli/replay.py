@@ -520,6 +520,7 @@ def replay_command(
     with tempfile.TemporaryDirectory() as tmp:
         url = database or f"sqlite:///{Path(tmp) / 'replay.db'}"
         db = initialise(url)
+        db.checkpoint_in_background()
         uow = unit_of_work(db)
         try:
             with cast_progress(console) as bar:

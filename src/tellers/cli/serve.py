@@ -75,6 +75,7 @@ def build_context(
         # which sleeps (1, 2, 5, 10 ms...) between retries of a locked database
         pool_size=1 if database.is_sqlite else 12,
     )
+    database.checkpoint_in_background()
     ctx.on_close(database.dispose)
     return ctx
 

@@ -42,7 +42,16 @@ class RollEntry:
 
     def mark_voted(self, channel: Channel) -> RollEntry:
         """The entry after its voter returned a ballot by ``channel``."""
-        return replace(self, voted=True, voted_channel=channel)
+        # spelled out rather than dataclasses.replace: this is on every cast's path
+        return RollEntry(
+            contest_id=self.contest_id,
+            person_id=self.person_id,
+            section=self.section,
+            rule_version=self.rule_version,
+            reason=self.reason,
+            voted=True,
+            voted_channel=channel,
+        )
 
 
 class CredentialStatus(Enum):
@@ -68,7 +77,16 @@ class Credential:
 
     def used(self) -> Credential:
         """The credential after it has been used."""
-        return replace(self, status=CredentialStatus.USED)
+        # spelled out rather than dataclasses.replace: this is on every cast's path
+        return Credential(
+            id=self.id,
+            contest_id=self.contest_id,
+            person_id=self.person_id,
+            code_hash=self.code_hash,
+            paper_number=self.paper_number,
+            status=CredentialStatus.USED,
+            issue=self.issue,
+        )
 
     def voided(self) -> Credential:
         """The credential after a reissue replaced it."""

@@ -28,7 +28,14 @@ from tellers.domain.errors import (
     UnknownCredential,
     WrongChannel,
 )
-from tellers.domain.ids import BallotId, ContestId, OfficerId, PostalBatchId, TrackingCode
+from tellers.domain.ids import (
+    BallotId,
+    ContestId,
+    OfficerId,
+    PostalBatchId,
+    SectionName,
+    TrackingCode,
+)
 from tellers.domain.lifecycle import Phase, require_phase
 from tellers.domain.postal import PaperEntry, PaperOutcome, PostalBatch, find_gaps
 from tellers.domain.roll import CredentialStatus
@@ -59,8 +66,6 @@ def _new_ballot(
     ranking: tuple[str, ...],
     rejection: RejectionReason | None,
 ) -> Ballot:
-    from tellers.domain.ids import SectionName
-
     return Ballot(
         id=BallotId(random_hex(128)),
         contest_id=contest.id,

@@ -15,7 +15,7 @@ up to the newest revision, so an installed ``tellers init`` needs no ``alembic.i
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +23,8 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event, inspect
 from sqlalchemy.engine import make_url
+
+from tellers.storage.sql.checkpoint import WalCheckpointer
 
 __all__ = ["Database", "alembic_config", "connect", "migrate", "schema_revision"]
 
@@ -65,6 +67,8 @@ class Database:
     engine: Engine
     url: str
     schema: str | None = None
+    background: list[WalCheckpointer] = field(default_factory=list, compare=False)
+    """Background checkpointers started by :meth:`checkpoint_in_background`."""
 
     @property
     def backend(self) -> str:
@@ -76,8 +80,24 @@ class Database:
         """Whether the backend is SQLite."""
         return self.backend == "sqlite"
 
+    def checkpoint_in_background(self) -> None:
+        """SQLite file: checkpoint the WAL from a background thread until :meth:`dispose`.
+
+        For processes that write many short transactions (serving voters, a replay):
+        see :mod:`tellers.storage.sql.checkpoint`. Nothing happens on PostgreSQL, on an
+        in-memory SQLite database, or when already started.
+        """
+        path = make_url(self.url).database
+        if not self.is_sqlite or self.background or path in (None, "", ":memory:"):
+            return
+        checkpointer = WalCheckpointer(str(path))
+        checkpointer.start()
+        self.background.append(checkpointer)
+
     def dispose(self) -> None:
-        """Close every pooled connection."""
+        """Stop background work and close every pooled connection."""
+        while self.background:
+            self.background.pop().stop()
         self.engine.dispose()
 
 
