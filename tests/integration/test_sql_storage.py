@@ -310,6 +310,35 @@ def test_a_failure_mid_cast_leaves_the_credential_unused_and_the_box_empty(
     assert voting.was_counted(uow=uow, contest_id=cid, tracking_code=receipt.tracking_code)
 
 
+def test_a_failure_mid_group_of_casts_rolls_back_every_ballot_of_the_group(
+    uow: SqlUnitOfWork,
+) -> None:
+    cid, codes = _world(uow, voters=3)
+    original = uow.ballots.add
+    calls = []
+
+    def failing_third(ballot: object) -> None:
+        calls.append(ballot)
+        if len(calls) == 3:
+            raise Boom
+        original(ballot)  # type: ignore[arg-type]
+
+    uow.ballots.add = failing_third  # type: ignore[method-assign]
+    try:
+        with pytest.raises(Boom):
+            voting.cast_ballots(uow=uow, contest_id=cid, casts=[(c, ["yes"]) for c in codes])
+    finally:
+        uow.ballots.add = original  # type: ignore[method-assign]
+    with uow:
+        assert uow.ballots.count(ContestId(cid)) == 0
+        assert uow.roll.voted_count(ContestId(cid)) == 0
+        assert dict(uow.credentials.count(ContestId(cid))) == {"active": 3}
+    outcomes = voting.cast_ballots(uow=uow, contest_id=cid, casts=[(c, ["no"]) for c in codes])
+    assert all(isinstance(o, voting.Receipt) for o in outcomes)
+    with uow:
+        assert uow.ballots.count(ContestId(cid)) == 3
+
+
 def test_a_failure_mid_postal_batch_rolls_back_every_paper(uow: SqlUnitOfWork) -> None:
     cid, _ = _world(uow, voters=4)
     original = uow.postal.add

@@ -261,6 +261,50 @@ def test_invalid_marks_are_refused_and_change_nothing(world: World) -> None:
     cast(world, issued["m1"], "cy")
 
 
+def test_a_group_of_casts_refuses_only_the_voters_own_mistakes(world: World) -> None:
+    issued = opened(world)
+    outcomes = voting.cast_ballots(
+        uow=world.uow,
+        contest_id=C,
+        casts=[
+            (issued["m1"].code, ["ann"]),
+            ("AAAA-BBBB-CCCC", ["ann"]),
+            (issued["m1"].code, ["bob"]),  # the same code again, in the same group
+            (issued["m2"].code, ["dave"]),
+            (issued["m3"].code, ["cy", "bob"]),
+        ],
+    )
+    kinds = [type(o) for o in outcomes]
+    assert kinds == [
+        voting.Receipt,
+        UnknownCredential,
+        AlreadyVoted,
+        InvalidBallot,
+        voting.Receipt,
+    ]
+    receipts = [o for o in outcomes if isinstance(o, voting.Receipt)]
+    with world.uow as uow:
+        assert sorted(b.ranking for b in uow.ballots.iter(ContestId(C))) == [
+            ("ann",),
+            ("cy", "bob"),
+        ]
+        assert uow.roll.get(ContestId(C), people_id("m1")).voted
+        assert not uow.roll.get(ContestId(C), people_id("m2")).voted
+    for r in receipts:
+        assert voting.was_counted(uow=world.uow, contest_id=C, tracking_code=r.tracking_code)
+    # the voter whose marks were refused can still vote
+    cast(world, issued["m2"], "ann")
+
+
+def test_a_group_cast_after_the_close_is_refused_whole(world: World) -> None:
+    issued = opened(world)
+    contests.close_voting(uow=world.uow, clock=world.clock, officer=RO, contest_id=C)
+    with pytest.raises(PollNotOpen):
+        voting.cast_ballots(uow=world.uow, contest_id=C, casts=[(issued["m1"].code, ["ann"])])
+    with world.uow as uow:
+        assert uow.ballots.count(ContestId(C)) == 0
+
+
 def test_casting_outside_voting_is_refused(world: World) -> None:
     issued = opened(world)
     contests.close_voting(uow=world.uow, clock=world.clock, officer=RO, contest_id=C)

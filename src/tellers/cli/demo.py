@@ -9,8 +9,10 @@
    the NEC ruling puts the incumbent on the ballot; Smith 90, Eagle 72 then withdrawn.
 5. 22 August - 21 September: the members', registered and affiliated supporters' ballot,
    with the 12 January freeze date and the £25 window; every online ballot cast through
-   :func:`tellers.services.voting.cast_ballot` (one transaction each), every paper entered
-   in postal batches.
+   the checks and writes of :func:`tellers.services.voting.cast_ballot`, committed
+   :data:`tellers.cli.replay.CAST_GROUP` at a time by
+   :func:`tellers.services.voting.cast_ballots` (``--cast-group 1``: one transaction
+   each), every paper entered in postal batches.
 6. 24 September: the declaration -- Corbyn 313,209, Smith 193,229, 1,042 spoilt, turnout
    77.6% -- with the audit log verified.
 """
@@ -29,6 +31,7 @@ import typer
 from rich.console import Console
 
 from tellers.cli.replay import (
+    CAST_GROUP,
     RO,
     ReplayClock,
     ReplayOutcome,
@@ -68,7 +71,13 @@ def _is_seat_group(group: dict[str, Any]) -> bool:
     return all(m.get("kind") == "seat" for m in group.get("memberships", []))
 
 
-def run_demo(url: str, *, examples: Path, console: Console | None = None) -> dict[str, Any]:
+def run_demo(
+    url: str,
+    *,
+    examples: Path,
+    console: Console | None = None,
+    cast_group: int = CAST_GROUP,
+) -> dict[str, Any]:
     """Run the story on the (empty, migrated) database at ``url``; returns what it declared."""
     from tellers.bootstrap import initialise, unit_of_work
 
@@ -111,6 +120,7 @@ def run_demo(url: str, *, examples: Path, console: Console | None = None) -> dic
                 clock=clock,
                 organisation=organisation,
                 progress=lambda d, n: bar.update(task, completed=d, total=n),
+                cast_group=cast_group,
             )
         timings["leadership contest"] = time.perf_counter() - t
         head = verify_audit_log(uow=uow)
@@ -134,6 +144,13 @@ def demo_command(
     keep: Annotated[
         Path | None, typer.Option(help="Keep the SQLite file here (default: a temporary file).")
     ] = None,
+    cast_group: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            help="Online ballots committed together (1: each in a transaction of its own).",
+        ),
+    ] = CAST_GROUP,
 ) -> None:
     """Replay the 2016 story: PLP motion, challenge nominations, the ballot, the declaration."""
     console = Console(stderr=True)
@@ -143,7 +160,9 @@ def demo_command(
         if path.exists():
             msg = f"{path} exists; the demo needs a fresh file"
             raise InvalidSpec(msg)
-        done = run_demo(f"sqlite:///{path}", examples=examples, console=console)
+        done = run_demo(
+            f"sqlite:///{path}", examples=examples, console=console, cast_group=cast_group
+        )
     motion: ReplayOutcome = done["motion"]
     leader: ReplayOutcome = done["leadership"]
     if as_json:

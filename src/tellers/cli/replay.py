@@ -16,8 +16,11 @@ A scenario folder (``examples/<id>-<slug>/``) holds:
 The replay goes through the real service path, one transaction per action: the roll is
 imported (:func:`tellers.services.people.import_people`), the contest created, the
 nomination phase run (if any), voting opened (the roll frozen), credentials issued, every
-online return cast through :func:`tellers.services.voting.cast_ballot` -- the function
-the web and ``tellers cast`` use, one transaction per ballot -- and every paper entered
+online return cast through the checks and writes the web and ``tellers cast`` use
+(:func:`tellers.services.voting.cast_ballots`, which commits :data:`CAST_GROUP` voters'
+ballots together; ``cast_group=1`` casts each through
+:func:`tellers.services.voting.cast_ballot` in a transaction of its own) -- and every
+paper entered
 through :func:`tellers.services.voting.enter_postal_batch` in batches; then voting is
 closed, the ballots counted and the result declared. Returns are given to voters of
 their section in a seeded random order; papers go to voters who were sent one.
@@ -42,7 +45,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from tellers.domain.ballot import RejectionReason
 from tellers.domain.contest import Contest
-from tellers.domain.errors import InvalidSpec
+from tellers.domain.errors import InvalidSpec, VotingError
 from tellers.domain.ids import OfficerId
 from tellers.domain.membership import MembershipKind, Standing
 from tellers.domain.nomination import RegisterRow
@@ -67,6 +70,8 @@ __all__ = [
 RO = OfficerId("returning-officer")
 TELLER = OfficerId("teller")
 POSTAL_BATCH = 10_000
+CAST_GROUP = 200
+"""Online ballots committed together by a replay (group commit; 1: one per transaction)."""
 
 
 class ReplayClock:
@@ -267,12 +272,14 @@ def replay_contest(
     organisation: str,
     progress: Callable[[int, int], None] | None = None,
     overrides: Mapping[str, Any] | None = None,
+    cast_group: int = CAST_GROUP,
 ) -> ReplayOutcome:
     """Run the contest of ``spec_dir`` on an organisation already on the books.
 
     Args:
         progress: told ``(done, total)`` as ballots are cast.
         overrides: keys replacing those of ``ballots.toml`` (e.g. a different ruling).
+        cast_group: online ballots committed together (1: each in its own transaction).
     """
     spec = _toml(spec_dir / "contest.toml")
     plan = {**_toml(spec_dir / "ballots.toml"), **(overrides or {})}
@@ -361,11 +368,22 @@ def replay_contest(
     total = len(online) + len(papers)
     start = time.perf_counter()
     done = 0
-    for code, marks in online:
-        voting.cast_ballot(uow=uow, contest_id=cid, credential=code, ranking=marks)
-        done += 1
-        if progress is not None and done % 2000 == 0:
-            progress(done, total)
+    if cast_group <= 1:
+        for code, marks in online:
+            voting.cast_ballot(uow=uow, contest_id=cid, credential=code, ranking=marks)
+            done += 1
+            if progress is not None and done % 2000 == 0:
+                progress(done, total)
+    else:
+        for first in range(0, len(online), cast_group):
+            group = online[first : first + cast_group]
+            outcomes = voting.cast_ballots(uow=uow, contest_id=cid, casts=group)
+            refused = [o for o in outcomes if isinstance(o, VotingError)]
+            if refused:
+                raise refused[0]
+            done += len(group)
+            if progress is not None and done // 2000 != (done - len(group)) // 2000:
+                progress(done, total)
     at("voting_close")
     for first in range(0, len(papers), POSTAL_BATCH):
         voting.enter_postal_batch(
@@ -401,6 +419,7 @@ def replay_scenario(
     uow: UnitOfWork,
     progress: Callable[[int, int], None] | None = None,
     overrides: Mapping[str, Any] | None = None,
+    cast_group: int = CAST_GROUP,
 ) -> ReplayOutcome:
     """Load the scenario's roll into an empty database and replay its contest."""
     plan = {**_toml(spec_dir / "ballots.toml"), **(overrides or {})}
@@ -418,6 +437,7 @@ def replay_scenario(
         organisation=organisation,
         progress=progress,
         overrides=overrides,
+        cast_group=cast_group,
     )
 
 
@@ -504,6 +524,13 @@ def replay_command(
         str | None,
         typer.Option(help="Database URL to replay into (default: a fresh temporary SQLite file)."),
     ] = None,
+    cast_group: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            help="Online ballots committed together (1: each in a transaction of its own).",
+        ),
+    ] = CAST_GROUP,
 ) -> None:
     """Replay a published ballot through the real services and print the declaration."""
     from tellers.bootstrap import initialise, unit_of_work
@@ -526,7 +553,10 @@ def replay_command(
             with cast_progress(console) as bar:
                 task = bar.add_task(f"replaying {spec_dir.name}", total=None)
                 outcome = replay_scenario(
-                    spec_dir, uow=uow, progress=lambda d, t: bar.update(task, completed=d, total=t)
+                    spec_dir,
+                    uow=uow,
+                    progress=lambda d, t: bar.update(task, completed=d, total=t),
+                    cast_group=cast_group,
                 )
         finally:
             uow.close()
