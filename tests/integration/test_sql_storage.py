@@ -21,6 +21,7 @@ from tellers.domain.ids import ContestId, OfficerId, OrganisationId
 from tellers.domain.membership import MembershipKind
 from tellers.domain.organisation import Organisation
 from tellers.domain.postal import PaperEntry
+from tellers.domain.result import result_json, tabulate, tabulate_groups
 from tellers.domain.spec import contest_from_spec
 from tellers.services import contests, credentials, organisations, people, voting
 from tellers.services.people import MembershipRow, PersonRow
@@ -337,6 +338,23 @@ def test_a_failure_mid_group_of_casts_rolls_back_every_ballot_of_the_group(
     assert all(isinstance(o, voting.Receipt) for o in outcomes)
     with uow:
         assert uow.ballots.count(ContestId(cid)) == 3
+
+
+def test_the_grouped_box_counts_as_every_paper_does(uow: SqlUnitOfWork) -> None:
+    cid, codes = _world(uow, voters=9)
+    marks = [["yes"], ["no"], ["yes"], [], ["yes"], ["no"], ["yes"]]
+    voting.cast_ballots(uow=uow, contest_id=cid, casts=list(zip(codes, marks, strict=False)))
+    contests.close_voting(uow=uow, clock=CLOCK, officer=RO, contest_id=cid)
+    with uow:
+        contest = uow.contests.get(ContestId(cid))
+        groups = list(uow.ballots.groups(ContestId(cid)))
+        every = list(uow.ballots.iter(ContestId(cid)))
+        eligible = uow.roll.eligible_by_section(ContestId(cid))
+    assert sorted((b.ranking, n) for b, n in groups) == [((), 1), (("no",), 2), (("yes",), 4)]
+    assert all(b.id == "" and b.tracking_code == "" for b, _ in groups)
+    assert result_json(tabulate_groups(contest, groups, eligible)) == result_json(
+        tabulate(contest, every, eligible)
+    )
 
 
 def test_a_failure_mid_postal_batch_rolls_back_every_paper(uow: SqlUnitOfWork) -> None:

@@ -288,13 +288,36 @@ def tabulate(
         gate: the nomination gate to state, for a leadership contest.
         recount: which count this is.
     """
+    return tabulate_groups(
+        contest,
+        ((b, 1) for b in ballots),
+        eligible_by_section,
+        gate=gate,
+        recount=recount,
+    )
+
+
+def tabulate_groups(
+    contest: Contest,
+    groups: Iterable[tuple[Ballot, int]],
+    eligible_by_section: Mapping[str, int],
+    *,
+    gate: GateReport | None = None,
+    recount: int = 0,
+) -> Result:
+    """:func:`tabulate` of a box given as distinct ballots with how many of each.
+
+    Only a ballot's section, channel, marks and rejection are read, so identical
+    papers can be counted once with their number (the store groups them); the result
+    is the same as counting every paper (tests/unit/test_domain_result.py).
+    """
     options = _option_names(contest)
     rankings: Counter[tuple[str, ...]] = Counter()
     per_section: dict[str, dict[str, Counter[str]]] = {}
     spoilt_by_reason: Counter[str] = Counter()
     college_rankings: dict[str, dict[tuple[str, ...], int]] = {}
     details: dict[str, Any] = {}
-    for b in ballots:
+    for b, n in groups:
         acc = per_section.get(b.section)
         if acc is None:
             acc = per_section[b.section] = {
@@ -302,19 +325,19 @@ def tabulate(
                 "channel": Counter(),
                 "kind": Counter(),
             }
-        acc["channel"][b.channel.value] += 1
+        acc["channel"][b.channel.value] += n
         if b.rejection is not None:
-            acc["kind"]["spoilt"] += 1
-            spoilt_by_reason[b.rejection.value] += 1
+            acc["kind"]["spoilt"] += n
+            spoilt_by_reason[b.rejection.value] += n
         elif not b.ranking:
-            acc["kind"]["abstained"] += 1
+            acc["kind"]["abstained"] += n
         else:
-            acc["kind"]["valid"] += 1
-            acc["tallies"][b.ranking[0]] += 1
-            rankings[b.ranking] += 1
+            acc["kind"]["valid"] += n
+            acc["tallies"][b.ranking[0]] += n
+            rankings[b.ranking] += n
             if contest.college is not None:
                 per = college_rankings.setdefault(b.section, {})
-                per[b.ranking] = per.get(b.ranking, 0) + 1
+                per[b.ranking] = per.get(b.ranking, 0) + n
 
     sections: list[SectionReport] = []
     names: list[str] = [sec.name for sec in contest.electorate.sections]

@@ -192,6 +192,14 @@ class BallotRepository(Protocol):
 
     def count(self, contest_id: ContestId) -> int: ...
 
+    def groups(self, contest_id: ContestId) -> Iterator[tuple[Ballot, int]]:
+        """The box's distinct papers (section, channel, marks, rejection) with counts.
+
+        The ballots handed out carry no id and no tracking code: this is what a count
+        reads, so it touches each distinct paper once, not each of half a million.
+        """
+        ...
+
     def find_by_tracking_code(
         self, contest_id: ContestId, tracking_code: TrackingCode
     ) -> Ballot | None: ...

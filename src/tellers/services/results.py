@@ -25,7 +25,7 @@ from tellers.domain.result import (
     declaration_json,
     declaration_text,
     result_json,
-    tabulate,
+    tabulate_groups,
     unopposed_result,
 )
 from tellers.services.audit import audit_head, record
@@ -84,9 +84,9 @@ def _gate(uow: UnitOfWork, contest: Contest) -> GateReport | None:
 
 
 def _tabulate(uow: UnitOfWork, contest: Contest, *, recount: int) -> Result:
-    return tabulate(
+    return tabulate_groups(
         contest,
-        uow.ballots.iter(contest.id),
+        uow.ballots.groups(contest.id),
         uow.roll.eligible_by_section(contest.id),
         gate=_gate(uow, contest),
         recount=recount,

@@ -5,8 +5,8 @@ credential used and puts the ballot in the box with a random id and tracking cod
 and no voter key, credential, paper number or time. It is a voter's action and is not
 written to the audit log. :func:`cast_ballot` commits one voter's ballot;
 :func:`cast_ballots` runs the same checks and writes for several voters and commits
-them together (group commit), as a replay of a whole ballot does. Entering a postal batch is a teller's action and is logged
-with counts only.
+them together (group commit), as a replay of a whole ballot does. Entering a postal
+batch is a teller's action and is logged with counts only.
 
 **Two channels, one vote: the first recorded return counts** (see
 :mod:`tellers.domain.postal`).

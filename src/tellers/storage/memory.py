@@ -15,6 +15,7 @@ storage does not import the services layer.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import UTC, date, datetime, timedelta
 from types import TracebackType
@@ -444,6 +445,28 @@ class _Ballots:
 
     def count(self, contest_id: ContestId) -> int:
         return sum(1 for b in self._ballots.values() if b.contest_id == contest_id)
+
+    def groups(self, contest_id: ContestId) -> Iterator[tuple[Ballot, int]]:
+        seen: Counter[tuple[Any, ...]] = Counter(
+            (b.section, b.channel, b.ranking, b.rejection)
+            for b in self._ballots.values()
+            if b.contest_id == contest_id
+        )
+        for (section, channel, ranking, rejection), n in sorted(
+            seen.items(), key=lambda kv: repr(kv[0])
+        ):
+            yield (
+                Ballot(
+                    id=BallotId(""),
+                    contest_id=contest_id,
+                    section=section,
+                    channel=channel,
+                    ranking=ranking,
+                    rejection=rejection,
+                    tracking_code=TrackingCode(""),
+                ),
+                n,
+            )
 
     def find_by_tracking_code(
         self, contest_id: ContestId, tracking_code: TrackingCode

@@ -1107,6 +1107,27 @@ class _Ballots(_Repo):
         row = self.uow.one("SELECT COUNT(*) FROM ballots WHERE contest_id = ?", (contest_id,))
         return int(row[0])
 
+    def groups(self, contest_id: ContestId) -> Iterator[tuple[Ballot, int]]:
+        cur = self.uow.execute(
+            "SELECT section, channel, ranking, rejection, COUNT(*) FROM ballots "
+            "WHERE contest_id = ? GROUP BY section, channel, ranking, rejection "
+            "ORDER BY section, channel, ranking, rejection",
+            (contest_id,),
+        )
+        for row in cur.fetchall():
+            yield (
+                Ballot(
+                    id=BallotId(""),
+                    contest_id=contest_id,
+                    section=SectionName(row[0]),
+                    channel=_CHANNELS[row[1]],
+                    ranking=tuple(json.loads(row[2])),
+                    rejection=None if row[3] is None else _REJECTIONS[row[3]],
+                    tracking_code=TrackingCode(""),
+                ),
+                int(row[4]),
+            )
+
     def find_by_tracking_code(
         self, contest_id: ContestId, tracking_code: TrackingCode
     ) -> Ballot | None:
