@@ -56,7 +56,10 @@ def issue_credentials(
         ]
         codes = new_credentials(len(due))
         hashes = credential_hashes(key, codes)
-        ids = random_hexes(len(due), 128)
+        # random ids handed out in ascending order: the primary-key index is then
+        # appended to rather than split at random places (ids say nothing about anyone,
+        # and the credential rows name their holder anyway)
+        ids = sorted(random_hexes(len(due), 128))
         new: list[Credential] = []
         for (person_id, section), code, code_hash, cred_id in zip(
             due, codes, hashes, ids, strict=True
