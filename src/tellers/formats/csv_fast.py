@@ -463,7 +463,7 @@ def _blocks(path: Path, counts: bool, names: _Names) -> list[_Block]:
     buf = np.frombuffer(raw, dtype=np.uint8)
     held = 0  # bytes of an unfinished line kept at the start of the buffer
     lines = 0
-    with path.open("rb") as fh:
+    with path.open("rb", buffering=0) as fh:  # into our buffer, not through another
         while True:
             if held + 16 >= buf.size - 16:  # a line longer than the buffer: grow it
                 bigger = bytearray(2 * buf.size)
