@@ -15,15 +15,18 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
+from typing import TYPE_CHECKING
 
 from rich import box
 from rich.cells import cell_len
 from rich.console import Console, ConsoleOptions, RenderResult
 from rich.segment import Segment
-from rich.table import Table
 
 from tellers.counting.amounts import Amount, format_amount
 from tellers.counting.rounds import CountResult
+
+if TYPE_CHECKING:
+    from rich.table import Table
 
 __all__ = ["RoundTable", "render_result"]
 
@@ -55,6 +58,8 @@ class RoundTable:
 
     def table(self) -> Table:
         """The same table as a ``rich.table.Table``."""
+        from rich.table import Table  # only for tables that are not simple
+
         table = Table(title=self.title, caption=self.caption, title_justify="left")
         for header, right in zip(_HEADERS, _RIGHT, strict=True):
             table.add_column(header, justify="right" if right else "left")
@@ -169,12 +174,20 @@ def _marked(content: str, at: int, mark: tuple[str, str], console: Console) -> I
         yield Segment(content[end:], plain)
 
 
+def _exact(value: Amount) -> int | Fraction:
+    """The amount as an exact number: whole votes stay ``int`` (quick), the rest Fractions."""
+    return value if type(value) is int else Fraction(value)
+
+
 def _share(part: Amount, whole: Amount) -> str:
     if not whole:
         return ""
-    share = Fraction(part) / Fraction(whole) * 100
     # one decimal place, rounded half up, shown as exactly that: reports state their rounding
-    tenths = (share * 10 + Fraction(1, 2)).__floor__()
+    if type(part) is int and type(whole) is int and whole > 0:
+        tenths = (2000 * part + whole) // (2 * whole)  # floor(part / whole * 1000 + 1/2)
+    else:
+        share = Fraction(part) / Fraction(whole) * 100
+        tenths = (share * 10 + Fraction(1, 2)).__floor__()
     return f"{tenths // 10}.{tenths % 10}%"
 
 
@@ -189,11 +202,11 @@ def render_result(result: CountResult, console: Console, *, title: str = "") -> 
     )
     previous: dict[str, Amount] = {}
     for rnd in result.rounds:
-        continuing = sum((Fraction(v) for v in rnd.tallies.values()), Fraction(0))
+        continuing = sum((_exact(v) for v in rnd.tallies.values()), 0)
         caption = [f"exhausted {format_amount(rnd.exhausted)}"]
         if rnd.threshold is not None:
             caption.insert(0, f"threshold {format_amount(rnd.threshold)}")
-        ordered = sorted(rnd.tallies.items(), key=lambda kv: (-Fraction(kv[1]), kv[0]))
+        ordered = sorted(rnd.tallies.items(), key=lambda kv: (-_exact(kv[1]), kv[0]))
         rows: list[Row] = []
         for name, votes in ordered:
             mark: tuple[str, str] | None = None
@@ -203,7 +216,7 @@ def render_result(result: CountResult, console: Console, *, title: str = "") -> 
                 mark = ("(eliminated)", "red")
             change = ""
             if name in previous:
-                delta = Fraction(votes) - Fraction(previous[name])
+                delta = _exact(votes) - _exact(previous[name])
                 if delta:
                     sign = "+" if delta > 0 else "-"
                     change = sign + format_amount(
