@@ -191,6 +191,20 @@ def _share(part: Amount, whole: Amount) -> str:
     return f"{tenths // 10}.{tenths % 10}%"
 
 
+def _change(now: Amount, before: Amount) -> str:
+    """A tally's signed change since the round before ("" for none)."""
+    if type(now) is int and type(before) is int:
+        whole = now - before
+        return ("+" if whole > 0 else "-") + format_amount(abs(whole)) if whole else ""
+    delta = Fraction(now) - Fraction(before)
+    if not delta:
+        return ""
+    size = abs(delta)
+    return ("+" if delta > 0 else "-") + format_amount(
+        size.numerator if size.denominator == 1 else size
+    )
+
+
 def render_result(result: CountResult, console: Console, *, title: str = "") -> None:
     """Print every round: tallies with shares of the continuing vote, then the decisions."""
     heading = title or f"{result.method} count"
@@ -214,14 +228,7 @@ def render_result(result: CountResult, console: Console, *, title: str = "") -> 
                 mark = ("(elected)", "green")
             elif name in rnd.eliminated:
                 mark = ("(eliminated)", "red")
-            change = ""
-            if name in previous:
-                delta = _exact(votes) - _exact(previous[name])
-                if delta:
-                    sign = "+" if delta > 0 else "-"
-                    change = sign + format_amount(
-                        abs(delta) if delta.denominator != 1 else abs(delta.numerator)
-                    )
+            change = _change(votes, previous[name]) if name in previous else ""
             rows.append((name, mark, format_amount(votes), _share(votes, continuing), change))
         console.print(RoundTable(f"Round {rnd.number}", ", ".join(caption), rows))
         for transfer in rnd.transfers:
