@@ -24,6 +24,26 @@ def _terminates(denominator: int) -> bool:
     return denominator == 1
 
 
+def _exact_decimal(value: Fraction) -> Decimal:
+    """A terminating fraction as a Decimal, exactly.
+
+    ``Decimal(p) / Decimal(q)`` would round to the context's 28 significant digits
+    (1/2**41 has 41); instead scale by 10**k, where k is the larger power of 2 or 5 in
+    the denominator, so the division is exact in integers.
+    """
+    den = value.denominator
+    twos = fives = 0
+    while den % 2 == 0:
+        den //= 2
+        twos += 1
+    while den % 5 == 0:
+        den //= 5
+        fives += 1
+    k = max(twos, fives)
+    # built from text: Decimal arithmetic (even scaleb) would round to the context
+    return Decimal(f"{value.numerator * (10**k // value.denominator)}E-{k}")
+
+
 def format_amount(value: Amount) -> str:
     """Write an amount as a decimal string (exact), or ``p/q`` if it does not terminate."""
     if isinstance(value, bool):
@@ -36,11 +56,14 @@ def format_amount(value: Amount) -> str:
             return str(value.numerator)
         if not _terminates(value.denominator):
             return f"{value.numerator}/{value.denominator}"
-        value = Decimal(value.numerator) / Decimal(value.denominator)
+        value = _exact_decimal(value)
     if isinstance(value, Decimal):
         if value == value.to_integral_value():
             return str(int(value))
-        text = format(value.normalize(), "f")
+        # not value.normalize(): it rounds to the context's 28 significant digits
+        text = format(value, "f")
+        if "." in text:
+            text = text.rstrip("0").rstrip(".")
         return text
     msg = f"not an exact amount: {value!r} ({type(value).__name__})"
     raise TypeError(msg)
