@@ -230,11 +230,16 @@ def _change(now: Amount, before: Amount) -> str:
 def render_result(result: CountResult, console: Console, *, title: str = "") -> None:
     """Print every round: tallies with shares of the continuing vote, then the decisions."""
     heading = title or f"{result.method} count"
+    # Rich's highlighting (numbers in colour...) only adds styles, and a console without a
+    # colour system (output to a file or a pipe) that records nothing shows no styles:
+    # there it would be work for nothing (the regular expressions over every line).
+    highlight = None if console.color_system is not None or console.record else False
     console.print(
         f"[bold]{heading}[/bold]: {len(result.candidates)} candidates, "
         f"{result.seats} seat{'s' if result.seats != 1 else ''}, "
         f"{format_amount(result.valid)} valid ballots"
-        + (f", quota {format_amount(result.quota)}" if result.quota is not None else "")
+        + (f", quota {format_amount(result.quota)}" if result.quota is not None else ""),
+        highlight=highlight,
     )
     previous: dict[str, Amount] = {}
     for rnd in result.rounds:
@@ -257,15 +262,17 @@ def render_result(result: CountResult, console: Console, *, title: str = "") -> 
             moved = ", ".join(f"{k} +{format_amount(v)}" for k, v in transfer.to.items() if v)
             console.print(
                 f"  {transfer.reason} {transfer.source}: {moved or 'nothing to transfer'}; "
-                f"exhausted {format_amount(transfer.exhausted)}"
+                f"exhausted {format_amount(transfer.exhausted)}",
+                highlight=highlight,
             )
         previous = dict(rnd.tallies)
     for tie in result.tie_breaks:
         console.print(
             f"Tie in round {tie.round} ({tie.purpose}) between {', '.join(tie.tied)}: "
-            f"{tie.chosen} by {tie.how}"
+            f"{tie.chosen} by {tie.how}",
+            highlight=highlight,
         )
     if result.seed is not None:
-        console.print(f"Tie-break seed: {result.seed}")
+        console.print(f"Tie-break seed: {result.seed}", highlight=highlight)
     winners = ", ".join(result.winners) or "none"
-    console.print(f"[bold]Elected: {winners}[/bold]")
+    console.print(f"[bold]Elected: {winners}[/bold]", highlight=highlight)
