@@ -11,6 +11,7 @@ import pytest
 from tellers.crypto.credentials import (
     CREDENTIAL_BITS,
     credential_hash,
+    credential_hasher,
     credential_hashes,
     credential_matches,
     hashes_match,
@@ -76,6 +77,10 @@ def test_bulk_hashes_equal_single_hashes() -> None:
     key = new_election_key()
     codes = [*new_credentials(50), "o0il-1234 abcd"]
     assert credential_hashes(key, codes) == [credential_hash(key, c) for c in codes]
+    hasher = credential_hasher(key)
+    assert [hasher(c) for c in codes] == [credential_hash(key, c) for c in codes]
+    with pytest.raises(ValueError, match="16 bytes"):
+        credential_hasher(b"short")
     with pytest.raises(ValueError, match="16 bytes"):
         credential_hashes(b"short", codes)
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from collections.abc import Callable
 
 from tellers.crypto.random import random_bytes, random_code, random_codes
 
@@ -26,6 +27,7 @@ __all__ = [
     "ELECTION_KEY_BYTES",
     "TRACKING_CODE_BITS",
     "credential_hash",
+    "credential_hasher",
     "credential_hashes",
     "credential_matches",
     "hashes_match",
@@ -82,23 +84,30 @@ def credential_hash(key: bytes, code: str) -> str:
     ).hexdigest()
 
 
-def credential_hashes(key: bytes, codes: list[str]) -> list[str]:
-    """:func:`credential_hash` of each code.
+def credential_hasher(key: bytes) -> Callable[[str], str]:
+    """:func:`credential_hash` under one key, with the keyed state set up once.
 
-    The keyed state is set up once and copied per code (``HMAC.copy``), which is about
-    twice as fast as a fresh ``hmac.new`` per code when a whole roll is issued at once.
+    For hashing many codes one at a time (a group of casts): each call copies the
+    keyed HMAC state instead of keying a new one.
     """
     if len(key) < 16:
         msg = "the election key must be at least 16 bytes"
         raise ValueError(msg)
     keyed = hmac.new(key, digestmod=hashlib.sha256)
-    out: list[str] = []
-    append = out.append
-    for code in codes:
+
+    def hash_code(code: str) -> str:
         h = keyed.copy()
         h.update(normalise_code(code).encode("ascii", "replace"))
-        append(h.hexdigest())
-    return out
+        return h.hexdigest()
+
+    return hash_code
+
+
+def credential_hashes(key: bytes, codes: list[str]) -> list[str]:
+    """:func:`credential_hash` of each code (one keyed state, copied per code: about
+    twice as fast as a fresh ``hmac.new`` per code when a whole roll is issued)."""
+    hash_code = credential_hasher(key)
+    return [hash_code(code) for code in codes]
 
 
 def credential_matches(key: bytes, code: str, stored_hash: str) -> bool:

@@ -15,11 +15,17 @@ batch is a teller's action and is logged with counts only.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
-from tellers.crypto.credentials import credential_hash, hashes_match, new_tracking_code
-from tellers.crypto.random import random_hex
+from tellers.crypto.credentials import (
+    TRACKING_CODE_BITS,
+    credential_hash,
+    credential_hasher,
+    hashes_match,
+    new_tracking_code,
+)
+from tellers.crypto.random import random_codes, random_hex, random_hexes
 from tellers.domain.ballot import Ballot, Channel, RejectionReason, validate_ranking
 from tellers.domain.contest import Contest
 from tellers.domain.errors import (
@@ -75,15 +81,18 @@ def _new_ballot(
     channel: Channel,
     ranking: tuple[str, ...],
     rejection: RejectionReason | None,
+    drawn: tuple[str, str] | None = None,
 ) -> Ballot:
+    """A new ballot with a random id and tracking code (``drawn``: drawn in advance)."""
+    ballot_id, code = drawn if drawn is not None else (random_hex(128), new_tracking_code())
     return Ballot(
-        id=BallotId(random_hex(128)),
+        id=BallotId(ballot_id),
         contest_id=contest.id,
         section=SectionName(section),
         channel=channel,
         ranking=ranking,
         rejection=rejection,
-        tracking_code=TrackingCode(new_tracking_code()),
+        tracking_code=TrackingCode(code),
     )
 
 
@@ -111,7 +120,8 @@ def cast_ballot(
     with uow:
         contest = uow.contests.get(cid)
         require_phase(contest.phase, Phase.VOTING_OPEN, action="cast a ballot")
-        ballot = _cast(uow, contest, uow.credentials.key(cid), credential, ranking)
+        key = uow.credentials.key(cid)
+        ballot = _cast(uow, contest, lambda code: credential_hash(key, code), credential, ranking)
         uow.commit()
     return Receipt(contest_id=cid, tracking_code=ballot.tracking_code)
 
@@ -141,10 +151,17 @@ def cast_ballots(
     with uow:
         contest = uow.contests.get(cid)
         require_phase(contest.phase, Phase.VOTING_OPEN, action="cast a ballot")
-        key = uow.credentials.key(cid)
-        for credential, ranking in casts:
+        hash_code = credential_hasher(uow.credentials.key(cid))
+        group = list(casts)
+        # the group's random ids and tracking codes in two calls to the CSPRNG
+        drawn = zip(
+            random_hexes(len(group), 128),
+            random_codes(len(group), TRACKING_CODE_BITS, group=4),
+            strict=True,
+        )
+        for (credential, ranking), fresh in zip(group, drawn, strict=True):
             try:
-                ballot = _cast(uow, contest, key, credential, ranking)
+                ballot = _cast(uow, contest, hash_code, credential, ranking, fresh)
             except (
                 UnknownCredential,
                 CredentialVoided,
@@ -161,15 +178,24 @@ def cast_ballots(
 
 
 def _cast(
-    uow: UnitOfWork, contest: Contest, key: bytes, credential: str, ranking: Sequence[str]
+    uow: UnitOfWork,
+    contest: Contest,
+    hash_code: Callable[[str], str],
+    credential: str,
+    ranking: Sequence[str],
+    drawn: tuple[str, str] | None = None,
 ) -> Ballot:
     """Check one online cast and write it (inside the caller's transaction).
 
     Every check comes before the first write, so a refusal leaves nothing behind
     (:func:`cast_ballots` relies on it).
+
+    Args:
+        hash_code: the contest's keyed credential hash (:func:`credential_hasher`).
+        drawn: the new ballot's id and tracking code, if drawn in advance.
     """
     cid = contest.id
-    code_hash = credential_hash(key, credential)
+    code_hash = hash_code(credential)
     found = uow.credentials.find_by_hash(cid, code_hash)
     if found is None or not hashes_match(code_hash, found.code_hash):
         msg = f"no credential of {cid} has this code"
@@ -194,7 +220,7 @@ def _cast(
         ranking, contest.options(), allow_empty=contest.is_motion, max_marks=_max_marks(contest)
     )
     # -- writes from here on --
-    ballot = _new_ballot(contest, entry.section, Channel.ONLINE, marks, None)
+    ballot = _new_ballot(contest, entry.section, Channel.ONLINE, marks, None, drawn)
     uow.credentials.save(found.used())
     uow.roll.save(entry.mark_voted(Channel.ONLINE))
     uow.ballots.add(ballot)
