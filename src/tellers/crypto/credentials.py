@@ -76,12 +76,7 @@ def normalise_code(code: str) -> str:
 
 def credential_hash(key: bytes, code: str) -> str:
     """The keyed hash under which a credential is stored (hex HMAC-SHA256)."""
-    if len(key) < 16:
-        msg = "the election key must be at least 16 bytes"
-        raise ValueError(msg)
-    return hmac.new(
-        key, normalise_code(code).encode("ascii", "replace"), hashlib.sha256
-    ).hexdigest()
+    return credential_hasher(key)(code)
 
 
 def credential_hasher(key: bytes) -> Callable[[str], str]:

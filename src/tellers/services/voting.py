@@ -20,7 +20,6 @@ from dataclasses import dataclass
 
 from tellers.crypto.credentials import (
     TRACKING_CODE_BITS,
-    credential_hash,
     credential_hasher,
     hashes_match,
     new_tracking_code,
@@ -120,8 +119,8 @@ def cast_ballot(
     with uow:
         contest = uow.contests.get(cid)
         require_phase(contest.phase, Phase.VOTING_OPEN, action="cast a ballot")
-        key = uow.credentials.key(cid)
-        ballot = _cast(uow, contest, lambda code: credential_hash(key, code), credential, ranking)
+        hash_code = credential_hasher(uow.credentials.key(cid))
+        ballot = _cast(uow, contest, hash_code, credential, ranking)
         uow.commit()
     return Receipt(contest_id=cid, tracking_code=ballot.tracking_code)
 
@@ -162,14 +161,7 @@ def cast_ballots(
         for (credential, ranking), fresh in zip(group, drawn, strict=True):
             try:
                 ballot = _cast(uow, contest, hash_code, credential, ranking, fresh)
-            except (
-                UnknownCredential,
-                CredentialVoided,
-                AlreadyVoted,
-                NotInElectorate,
-                WrongChannel,
-                InvalidBallot,
-            ) as refused:
+            except VotingError as refused:  # the voter's own mistake (see _cast)
                 out.append(refused)
                 continue
             out.append(Receipt(contest_id=cid, tracking_code=ballot.tracking_code))
