@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import os
 import random
 import secrets
 import tempfile
@@ -146,6 +147,7 @@ def run(url: str, voters: int, workdir: Path, schema: str | None) -> dict[str, f
         )
     times: dict[str, float] = {}
     cpu: dict[str, float] = {}
+    s0 = _server_cpu(uow)
     t = time.perf_counter()
     c = time.process_time()
     imported = import_roll(uow=uow, clock=clock, officer=RO, organisation="lab", path=roll_file)
@@ -154,7 +156,7 @@ def run(url: str, voters: int, workdir: Path, schema: str | None) -> dict[str, f
     assert imported.summary is not None
     print(
         f"import   {times['import']:6.1f} s  (cpu {cpu['import']:.1f} s)  "
-        f"{imported.summary.people:,} people"
+        f"{imported.summary.people:,} people" + _server_part(uow, s0)
     )
     contests.create_contest(
         uow=uow, clock=clock, officer=RO, organisation_id="lab", contest_id="c", spec=SPEC
@@ -168,12 +170,17 @@ def run(url: str, voters: int, workdir: Path, schema: str | None) -> dict[str, f
         uow=uow, clock=clock, officer=RO, contest_id="c", nominator="mp1", candidate="mp1"
     )
     contests.close_nominations(uow=uow, clock=clock, officer=RO, contest_id="c")
+    s0 = _server_cpu(uow)
     t = time.perf_counter()
     c = time.process_time()
     contests.open_voting(uow=uow, clock=clock, officer=RO, contest_id="c")
     times["open voting (freeze roll)"] = time.perf_counter() - t
     cpu["freeze"] = time.process_time() - c
-    print(f"freeze   {times['open voting (freeze roll)']:6.1f} s  (cpu {cpu['freeze']:.1f} s)")
+    print(
+        f"freeze   {times['open voting (freeze roll)']:6.1f} s  (cpu {cpu['freeze']:.1f} s)"
+        + _server_part(uow, s0)
+    )
+    s0 = _server_cpu(uow)
     t = time.perf_counter()
     c = time.process_time()
     issued = credentials.issue_credentials(uow=uow, clock=clock, officer=RO, contest_id="c")
@@ -182,16 +189,42 @@ def run(url: str, voters: int, workdir: Path, schema: str | None) -> dict[str, f
     cpu["issue"] = time.process_time() - c
     print(
         f"issue    {times['issue credentials + file']:6.1f} s  (cpu {cpu['issue']:.1f} s)  "
-        f"{written:,} credentials"
+        f"{written:,} credentials" + _server_part(uow, s0)
     )
     times["total"] = sum(times.values())
     print(
         f"TOTAL    {times['total']:6.1f} s  (this process's cpu {sum(cpu.values()):.1f} s; "
         f"{database.backend}; the database server's own cpu is not included)"
     )
+    server = _server_cpu(uow)
+    if server is not None:
+        print(f"         the server process of this session: {server:.1f} s of cpu in all")
     uow.close()
     database.dispose()
     return times
+
+
+def _server_part(uow: SqlUnitOfWork, before: float | None) -> str:
+    after = _server_cpu(uow)
+    if before is None or after is None:
+        return ""
+    return f"  (server {after - before:.1f} s)"
+
+
+def _server_cpu(uow: SqlUnitOfWork) -> float | None:
+    """CPU seconds used so far by the PostgreSQL backend of ``uow``'s session.
+
+    Read from /proc, so only for a server on this machine; None on SQLite or elsewhere.
+    """
+    if uow.sqlite:
+        return None
+    with uow:
+        pid = uow.one("SELECT pg_backend_pid()")[0]
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def main() -> None:

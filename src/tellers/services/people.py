@@ -82,15 +82,15 @@ def import_people(
         ValueError: a membership the domain refuses (e.g. a seat without a body).
     """
     org = OrganisationId(organisation_id)
-    memberships: list[Membership] = []
     by_kind: Counter[str] = Counter()
+    affiliates_named: set[AffiliateId] = set()
 
-    def people() -> Iterator[Person]:
+    def people() -> Iterator[tuple[Person, tuple[Membership, ...]]]:
+        # plain computation only: a store may run this ahead in a thread while it
+        # writes what came before (see PeopleRepository.add_with_memberships)
         for row in rows:
             pid = PersonId(row.id)
-            yield Person(
-                id=pid, organisation_id=org, name=row.name, email=row.email, address=row.address
-            )
+            memberships = []
             for n, m in enumerate(row.memberships, start=1):
                 memberships.append(
                     Membership(
@@ -109,15 +109,19 @@ def import_people(
                     )
                 )
                 by_kind[m.kind.value] += 1
+                if m.affiliate_id is not None:
+                    affiliates_named.add(AffiliateId(m.affiliate_id))
+            person = Person(
+                id=pid, organisation_id=org, name=row.name, email=row.email, address=row.address
+            )
+            yield person, tuple(memberships)
 
     with uow:
         uow.organisations.get(org)
         affiliates = {a.id for a in uow.organisations.affiliates(org)}
-        added = uow.people.add_many(people())
-        for m in memberships:
-            if m.affiliate_id is not None and m.affiliate_id not in affiliates:
-                uow.organisations.get_affiliate(m.affiliate_id)
-        added_m = uow.people.add_memberships(memberships)
+        added, added_m = uow.people.add_with_memberships(people())
+        for affiliate_id in sorted(affiliates_named - affiliates):
+            uow.organisations.get_affiliate(affiliate_id)
         summary = ImportSummary(
             people=added, memberships=added_m, by_kind=dict(sorted(by_kind.items()))
         )

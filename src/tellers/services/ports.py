@@ -33,7 +33,7 @@ return ``None`` instead. Adding an id that exists raises
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import date, datetime
 from types import TracebackType
 from typing import Protocol, Self
@@ -100,6 +100,16 @@ class PeopleRepository(Protocol):
 
     def add_memberships(self, memberships: Iterable[Membership]) -> int:
         """Add memberships (their people must exist); returns how many."""
+        ...
+
+    def add_with_memberships(
+        self, people: Iterable[tuple[Person, Sequence[Membership]]]
+    ) -> tuple[int, int]:
+        """Add people, each with their memberships; returns how many of each.
+
+        The same as :meth:`add_many` then :meth:`add_memberships`, in one pass over a
+        stream (a roll file being read), so a store can write as it reads.
+        """
         ...
 
     def get(self, person_id: PersonId) -> Person: ...

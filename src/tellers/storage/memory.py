@@ -16,7 +16,7 @@ storage does not import the services layer.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
 from types import TracebackType
 from typing import Any, Generic, Self, TypeVar
@@ -223,6 +223,15 @@ class _People:
             self._people.put(person.id, person)
             n += 1
         return n
+
+    def add_with_memberships(
+        self, people: Iterable[tuple[Person, Sequence[Membership]]]
+    ) -> tuple[int, int]:
+        added = added_m = 0
+        for person, memberships in people:
+            added += self.add_many((person,))
+            added_m += self.add_memberships(memberships)
+        return added, added_m
 
     def add_memberships(self, memberships: Iterable[Membership]) -> int:
         n = 0

@@ -33,11 +33,13 @@ contest's ballots, roll and credentials in key order in the same transaction
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from datetime import date, datetime
 from itertools import islice
 from types import TracebackType
-from typing import Any, Self
+from typing import Any, Self, TypeVar
 
 from tellers.domain.audit import AuditEntry
 from tellers.domain.ballot import Ballot, Channel, RejectionReason
@@ -66,8 +68,11 @@ from tellers.domain.postal import PaperOutcome, PostalBatch
 from tellers.domain.roll import Credential, CredentialStatus, RollEntry
 from tellers.storage.sql import codec
 from tellers.storage.sql.engine import SQLITE_BULK_CACHE_KIB, SQLITE_CACHE_KIB, Database
+from tellers.storage.sql.prefetch import prefetched
 
 __all__ = ["SqlUnitOfWork"]
+
+T = TypeVar("T")
 
 CHUNK = 20_000
 """Rows per ``executemany`` batch in bulk loads."""
@@ -138,6 +143,8 @@ class SqlUnitOfWork:
         self._streams = 0
         self._big_cache = False
         self.reseal: set[ContestId] = set()
+        self._producers: list[int] = []
+        """Threads making rows for a bulk load (prefetch.py), which may not run statements."""
 
     # -- connection and transaction ------------------------------------------------
 
@@ -169,6 +176,9 @@ class SqlUnitOfWork:
         """The transaction's cursor (beginning the transaction if needed)."""
         if not self._active:
             msg = "the repositories are used outside a unit of work (use `with uow:`)"
+            raise RuntimeError(msg)
+        if self._producers and threading.get_ident() in self._producers:
+            msg = "rows for a bulk load are being made by a thread that may not run statements"
             raise RuntimeError(msg)
         driver = self._connection()
         if not self._in_tx:
@@ -217,23 +227,55 @@ class SqlUnitOfWork:
             n += len(chunk)
         return n
 
-    def bulk(self, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
-        """Insert many rows: COPY on PostgreSQL, chunked executemany on SQLite."""
-        if self.sqlite:
-            marks = ", ".join("?" for _ in columns)
-            return self.many(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", rows)  # noqa: S608
-        # Rows are gathered a chunk at a time *before* each COPY: producing them may run
-        # queries (e.g. checking an organisation), which cannot share the connection
-        # with a COPY in progress.
-        cur = self.cursor()
+    def bulk(
+        self,
+        table: str,
+        columns: Sequence[str],
+        rows: Iterable[Sequence[Any]],
+        *,
+        check: Callable[[list[tuple[Any, ...]]], None] | None = None,
+    ) -> int:
+        """Insert many rows: COPY on PostgreSQL, chunked executemany on SQLite.
+
+        ``check`` is called with each chunk, in this thread, before the chunk is written
+        (it may run statements; making the rows may not, see :meth:`produced`).
+        """
         n = 0
-        statement = f"COPY {table} ({', '.join(columns)}) FROM STDIN"
-        for chunk in _chunks(tuple(r) for r in rows):
-            with cur.copy(statement) as copy:
-                for row in chunk:
-                    copy.write_row(row)
-            n += len(chunk)
+        with self.produced(_chunks(tuple(r) for r in rows)) as chunks:
+            for chunk in chunks:
+                if check is not None:
+                    check(chunk)
+                n += self.insert_chunk(table, columns, chunk)
         return n
+
+    def produced(self, items: Iterable[T]) -> AbstractContextManager[Iterator[T]]:
+        """``items`` for a bulk load, made ahead by a thread on PostgreSQL (prefetch.py).
+
+        On PostgreSQL the next chunk is made while the server takes this one; making the
+        items must not run statements, which :meth:`cursor` enforces. On SQLite the items
+        are made in this thread, as they are needed.
+        """
+        if self.sqlite:
+            return nullcontext(iter(items))
+        return prefetched(items, producer=self._producers)
+
+    def insert_chunk(
+        self, table: str, columns: Sequence[str], chunk: Sequence[tuple[Any, ...]]
+    ) -> int:
+        """Insert one chunk of rows (COPY on PostgreSQL, executemany on SQLite)."""
+        cur = self.cursor()
+        if self.sqlite:
+            self._bulk_cache()
+            marks = ", ".join("?" for _ in columns)
+            cur.executemany(
+                f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})",  # noqa: S608
+                chunk,
+            )
+            return len(chunk)
+        with cur.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+            for row in chunk:
+                copy.write_row(row)
+        return len(chunk)
 
     def stream(self, text: str, params: Sequence[Any] = ()) -> Iterator[Any]:
         """Rows of a big query without holding them all (server-side cursor on PostgreSQL).
@@ -447,10 +489,21 @@ class _Repo:
             raise _taken(key, kind) from err
 
     def _bulk(
-        self, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]], kind: str
+        self,
+        table: str,
+        columns: Sequence[str],
+        rows: Iterable[Sequence[Any]],
+        kind: str,
+        check: Callable[[list[tuple[Any, ...]]], None] | None = None,
     ) -> int:
+        with self._bulk_errors(kind):
+            return self.uow.bulk(table, columns, rows, check=check)
+
+    @contextmanager
+    def _bulk_errors(self, kind: str) -> Iterator[None]:
+        """Integrity errors of a bulk load as NotFound / AlreadyExists naming ``kind``."""
         try:
-            return self.uow.bulk(table, columns, rows)
+            yield
         except self.uow.errors.integrity as err:
             detail = str(err).strip().splitlines()[0]
             if _Errors.is_foreign_key(err):
@@ -564,6 +617,8 @@ _MEMBERSHIP_COLUMNS = (
     "fee_pence",
 )
 
+_PERSON_COLUMNS = ("id", "organisation_id", "name", "email", "address")
+
 _KINDS = {k.value: k for k in MembershipKind}
 _STANDINGS = {s.value: s for s in Standing}
 
@@ -600,19 +655,52 @@ def _membership(row: Sequence[Any]) -> Membership:
 
 class _People(_Repo):
     def add_many(self, people: Iterable[Person]) -> int:
-        checked: set[OrganisationId] = set()
+        checked: set[str] = set()
         orgs = self.uow.organisations
 
-        def rows() -> Iterator[tuple[Any, ...]]:
-            for p in people:
-                if p.organisation_id not in checked:
-                    orgs.get(p.organisation_id)
-                    checked.add(p.organisation_id)
-                yield (p.id, p.organisation_id, p.name, p.email, p.address)
+        def check(chunk: list[tuple[Any, ...]]) -> None:
+            # each organisation named is looked up once, so a missing one is NotFound
+            # by name rather than a foreign-key failure
+            for org in {row[1] for row in chunk} - checked:
+                orgs.get(OrganisationId(org))
+                checked.add(org)
 
         return self._bulk(
-            "people", ("id", "organisation_id", "name", "email", "address"), rows(), "person"
+            "people",
+            _PERSON_COLUMNS,
+            ((p.id, p.organisation_id, p.name, p.email, p.address) for p in people),
+            "person",
+            check,
         )
+
+    def add_with_memberships(
+        self, people: Iterable[tuple[Person, Sequence[Membership]]]
+    ) -> tuple[int, int]:
+        # A chunk of people, then their memberships: on PostgreSQL the server takes each
+        # pair of chunks while the next is made (the memberships' foreign key needs their
+        # people first, so the two tables cannot be loaded one after the other in
+        # parallel with the reading).
+        def chunks() -> Iterator[tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]]:
+            it = iter(people)
+            while batch := list(islice(it, CHUNK)):
+                yield (
+                    [(p.id, p.organisation_id, p.name, p.email, p.address) for p, _ in batch],
+                    [_membership_row(m) for _, ms in batch for m in ms],
+                )
+
+        checked: set[str] = set()
+        added = added_m = 0
+        uow = self.uow
+        with uow.produced(chunks()) as made:
+            for person_rows, membership_rows in made:
+                for org in {row[1] for row in person_rows} - checked:
+                    uow.organisations.get(OrganisationId(org))
+                    checked.add(org)
+                with self._bulk_errors("person"):
+                    added += uow.insert_chunk("people", _PERSON_COLUMNS, person_rows)
+                with self._bulk_errors("membership"):
+                    added_m += uow.insert_chunk("memberships", _MEMBERSHIP_COLUMNS, membership_rows)
+        return added, added_m
 
     def add_memberships(self, memberships: Iterable[Membership]) -> int:
         return self._bulk(

@@ -1,0 +1,133 @@
+"""Bulk loads whose rows are made ahead by a thread (PostgreSQL) or in line (SQLite).
+
+What must hold either way: every row lands once and in order, a failure while making
+rows (after chunks were already written) leaves nothing stored, and a row maker that
+tries to run a statement is refused rather than interleaved with a COPY.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from datetime import UTC, date, datetime
+
+import pytest
+
+from tellers.domain.ids import OfficerId
+from tellers.domain.membership import MembershipKind
+from tellers.services import organisations, people
+from tellers.services.people import MembershipRow, PersonRow
+from tellers.storage.memory import FixedClock
+from tellers.storage.sql import SqlUnitOfWork
+from tellers.storage.sql.prefetch import prefetched
+from tellers.storage.sql.uow import CHUNK
+
+RO = OfficerId("returning-officer")
+CLOCK = FixedClock(datetime(2016, 6, 28, 9, 0, tzinfo=UTC))
+
+
+def test_prefetched_gives_every_item_in_order_and_raises_the_producers_error_after_them() -> None:
+    def items() -> Iterator[int]:
+        yield from range(50)
+        raise KeyError("row 50")
+
+    seen: list[int] = []
+    with pytest.raises(KeyError, match="row 50"), prefetched(items(), ahead=3) as made:
+        seen.extend(made)
+    assert seen == list(range(50))
+
+
+def test_leaving_early_stops_the_producer_and_waits_for_it() -> None:
+    made_so_far: list[int] = []
+
+    def items() -> Iterator[int]:
+        for i in range(10_000):
+            made_so_far.append(i)
+            yield i
+
+    before = threading.active_count()
+    with prefetched(items(), ahead=2) as made:
+        for item in made:
+            if item == 3:
+                break
+    assert threading.active_count() == before
+    # the producer got at most a few items ahead of the consumer, then stopped
+    count = len(made_so_far)
+    assert count < 10
+    time.sleep(0.2)
+    assert len(made_so_far) == count
+
+
+def _org(uow: SqlUnitOfWork) -> None:
+    organisations.create_organisation(
+        uow=uow, clock=CLOCK, officer=RO, organisation_id="org", name="Org"
+    )
+
+
+def _people_count(uow: SqlUnitOfWork) -> int:
+    with uow:
+        return int(uow.one("SELECT COUNT(*) FROM people")[0])
+
+
+def _members(n: int, bad_at: int | None = None) -> Iterator[PersonRow]:
+    for i in range(n):
+        # a seat without a body is refused by the domain when the membership is made
+        kind = MembershipKind.SEAT if i == bad_at else MembershipKind.MEMBER
+        yield PersonRow(
+            id=f"p{i:07d}",
+            name=f"Person {i}",
+            memberships=(MembershipRow(kind=kind, start=date(2015, 5, 7)),),
+        )
+
+
+def test_an_import_of_several_chunks_stores_every_person_and_membership(
+    uow: SqlUnitOfWork,
+) -> None:
+    _org(uow)
+    n = 2 * CHUNK + 17
+    summary = people.import_people(
+        uow=uow, clock=CLOCK, officer=RO, organisation_id="org", rows=_members(n)
+    )
+    assert (summary.people, summary.memberships) == (n, n)
+    with uow:
+        ids = [r[0] for r in uow.execute("SELECT person_id FROM memberships ORDER BY id")]
+    assert ids == [f"p{i:07d}" for i in range(n)]
+
+
+def test_a_bad_row_after_chunks_were_written_leaves_nothing_stored(uow: SqlUnitOfWork) -> None:
+    _org(uow)
+    with pytest.raises(ValueError, match="a seat needs a body"):
+        people.import_people(
+            uow=uow,
+            clock=CLOCK,
+            officer=RO,
+            organisation_id="org",
+            rows=_members(2 * CHUNK + 17, bad_at=CHUNK + 5),
+        )
+    assert _people_count(uow) == 0
+    # and the unit of work is usable afterwards, with no row maker left behind
+    summary = people.import_people(
+        uow=uow, clock=CLOCK, officer=RO, organisation_id="org", rows=_members(3)
+    )
+    assert summary.people == 3
+
+
+def test_a_row_maker_that_runs_a_statement_is_refused_on_postgresql(uow: SqlUnitOfWork) -> None:
+    _org(uow)
+
+    def rows() -> Iterator[tuple[str, str, str, str, str]]:
+        for i in range(CHUNK + 1):
+            if i == CHUNK:
+                uow.one("SELECT 1")  # a query while a COPY may be in progress
+            yield (f"q{i}", "org", "Q", "", "")
+
+    with uow:
+        if uow.sqlite:
+            # rows are made in line on SQLite, where a statement between chunks is fine
+            n = uow.bulk("people", ("id", "organisation_id", "name", "email", "address"), rows())
+            assert n == CHUNK + 1
+            return
+        with pytest.raises(RuntimeError, match="may not run statements"):
+            uow.bulk("people", ("id", "organisation_id", "name", "email", "address"), rows())
+    assert _people_count(uow) == 0
