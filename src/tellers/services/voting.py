@@ -138,9 +138,14 @@ def cast_ballots(
     are still cast. Anything else (the poll not open, a storage failure) rolls back the
     whole group and is raised: then no ballot of the group was cast.
 
+    The group's ballots are added after all of its roll marks, in the order of their
+    random ids, so the order in which the rows are written follows neither the order
+    of casting nor the roll.
+
     One commit per group instead of one per ballot is what lets a replay of half a
-    million online returns finish in minutes; a server answering voters one request at
-    a time uses :func:`cast_ballot`.
+    million online returns finish in minutes, and lets the web server's
+    :class:`~tellers.web.batcher.CastBatcher` answer concurrent voters with one commit
+    per group.
 
     Returns:
         For each cast, in order, its receipt or the :class:`VotingError` refusing it.
@@ -158,13 +163,18 @@ def cast_ballots(
             random_codes(len(group), TRACKING_CODE_BITS, group=4),
             strict=True,
         )
+        box: list[Ballot] = []
         for (credential, ranking), fresh in zip(group, drawn, strict=True):
             try:
-                ballot = _cast(uow, contest, hash_code, credential, ranking, fresh)
+                ballot = _cast(uow, contest, hash_code, credential, ranking, fresh, box)
             except VotingError as refused:  # the voter's own mistake (see _cast)
                 out.append(refused)
                 continue
             out.append(Receipt(contest_id=cid, tracking_code=ballot.tracking_code))
+        # the ballots go in after every roll mark, in random-id order: neither the
+        # order of casting nor the order of the marks shows in the order of writing
+        for ballot in sorted(box, key=lambda b: b.id):
+            uow.ballots.add(ballot)
         uow.commit()
     return out
 
@@ -176,6 +186,7 @@ def _cast(
     credential: str,
     ranking: Sequence[str],
     drawn: tuple[str, str] | None = None,
+    box: list[Ballot] | None = None,
 ) -> Ballot:
     """Check one online cast and write it (inside the caller's transaction).
 
@@ -185,6 +196,8 @@ def _cast(
     Args:
         hash_code: the contest's keyed credential hash (:func:`credential_hasher`).
         drawn: the new ballot's id and tracking code, if drawn in advance.
+        box: if given, the new ballot is appended here for the caller to add to the
+            ballot box, instead of being added at once.
     """
     cid = contest.id
     code_hash = hash_code(credential)
@@ -215,7 +228,10 @@ def _cast(
     ballot = _new_ballot(contest, entry.section, Channel.ONLINE, marks, None, drawn)
     uow.credentials.save(found.used())
     uow.roll.save(entry.mark_voted(Channel.ONLINE))
-    uow.ballots.add(ballot)
+    if box is None:
+        uow.ballots.add(ballot)
+    else:
+        box.append(ballot)
     return ballot
 
 
