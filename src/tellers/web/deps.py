@@ -4,7 +4,8 @@ settings, and the logged-in officer or the voter's session.
 The web layer is thin (DESIGN.md): a handler reads its form or JSON, calls **one**
 service with a unit of work from :meth:`WebContext.uow`, and renders the answer. Units
 of work are pooled (a SQL unit of work keeps its connection; the in-memory one is
-serialised by a lock, since its store is not thread-safe).
+serialised by a lock, since its store is not thread-safe). Voters' casts go through
+:attr:`WebContext.casts`, which commits the casts of concurrent requests together.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from tellers.notify.outbox import Sender
 from tellers.services.board import BoardStore, ElectionKeyStore
 from tellers.services.ports import Clock, UnitOfWork
 from tellers.services.web_ports import WebStores
+from tellers.web.batcher import CastBatcher
 
 __all__ = ["WebContext", "WebSettings", "context_of"]
 
@@ -62,6 +64,8 @@ class WebContext:
         boards: BoardStore | None = None,
         serialise: bool = False,
         pool_size: int = 12,
+        cast_writers: int = 1,
+        cast_group: int = 64,
     ) -> None:
         self.uow_factory = uow_factory
         self.stores = stores
@@ -83,6 +87,8 @@ class WebContext:
         self._slots = threading.BoundedSemaphore(pool_size)
         self._lock = threading.Lock() if serialise else None
         self._on_close: list[Callable[[], None]] = []
+        self.casts = CastBatcher(self.uow, max_group=cast_group, writers=cast_writers)
+        """Voters' casts, committed in groups (:mod:`tellers.web.batcher`)."""
 
     def on_close(self, hook: Callable[[], None]) -> None:
         """Call ``hook`` when the context is closed (e.g. to close a connection pool)."""
@@ -120,7 +126,9 @@ class WebContext:
             _close(uow)
 
     def close(self) -> None:
-        """Close every pooled unit of work, then run the ``on_close`` hooks."""
+        """Finish the pending casts, close every pooled unit of work, then run the
+        ``on_close`` hooks."""
+        self.casts.close()
         while True:
             try:
                 _close(self._idle.get_nowait())

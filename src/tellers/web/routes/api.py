@@ -22,7 +22,6 @@ from tellers.domain.presentation import BallotOrder, Presentation, ballot_paper
 from tellers.errors import InputError
 from tellers.services import contests, mail, officers, organisations, portal
 from tellers.services.board import published_public_key
-from tellers.services.voting import cast_ballot
 from tellers.web.actions import ACTIONS, run_action, verify_audit
 from tellers.web.deps import context_of
 from tellers.web.security import check_csrf, csrf_token, log_in, log_out, require_officer
@@ -279,13 +278,14 @@ def get_contest(request: Request, contest_id: str) -> ContestDetail:
     status_code=201,
     responses=ERRORS,
 )
-def cast(request: Request, contest_id: str, body: CastIn) -> ReceiptOut:
-    """Cast a ballot with a voting code; returns the tracking code (receipt)."""
-    ctx = context_of(request)
-    with ctx.uow() as uow:
-        receipt = cast_ballot(
-            uow=uow, contest_id=contest_id, credential=body.credential, ranking=body.ranking
-        )
+async def cast(request: Request, contest_id: str, body: CastIn) -> ReceiptOut:
+    """Cast a ballot with a voting code; returns the tracking code (receipt).
+
+    The cast joins the server's next group commit (:mod:`tellers.web.batcher`); the
+    answer comes once that group has committed. ``async``, so a request waits for its
+    group on the event loop rather than holding a worker thread.
+    """
+    receipt = await context_of(request).casts.cast(contest_id, body.credential, body.ranking)
     return ReceiptOut(contest_id=receipt.contest_id, tracking_code=receipt.tracking_code)
 
 

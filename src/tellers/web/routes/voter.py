@@ -6,7 +6,8 @@ The voting code arrives either typed (``POST /vote``) or in an invitation link
 the cookie never shows it (:mod:`tellers.web.security`) -- for the minutes it takes to
 vote, and the browser is **redirected** to a URL without it, so the code never stays in
 the address bar or the history. The draft ballot and the receipt are sealed likewise. Casting
-(:func:`tellers.services.voting.cast_ballot`) drops the code from the session and keeps
+(:func:`tellers.services.voting.cast_ballots`, in the server's group commit:
+:mod:`tellers.web.batcher`) drops the code from the session and keeps
 only the receipt; a second submission of the same form finds no code and shows the
 receipt of the ballot already cast (no second ballot can be made: the credential is
 used).
@@ -24,7 +25,6 @@ from tellers.domain.errors import VotingError, WrongPhase
 from tellers.domain.presentation import BallotPaper, MarkingStyle
 from tellers.errors import TellersError
 from tellers.services import mail, portal
-from tellers.services.voting import cast_ballot
 from tellers.web.deps import context_of
 from tellers.web.errors import ADVICE, error_code, error_status
 from tellers.web.forms import read_ballot_form
@@ -240,10 +240,8 @@ def cast_submit(request: Request, contest_id: str, csrf: str = Form("")) -> Resp
         return _no_session(request, contest_id)
     if draft is None:
         return _see_other(f"/vote/{contest_id}/ballot")
-    with ctx.uow() as uow:
-        receipt_obj = cast_ballot(
-            uow=uow, contest_id=contest_id, credential=code, ranking=list(draft.get("ranking", []))
-        )
+    # the same group commit as the API's casts (tellers.web.batcher)
+    receipt_obj = ctx.casts.cast_blocking(contest_id, code, list(draft.get("ranking", [])))
     end_voter_session(request)
     set_voter_value(
         request, "receipt", {"contest": contest_id, "tracking": receipt_obj.tracking_code}
