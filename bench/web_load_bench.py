@@ -141,7 +141,7 @@ def _in_process(url: str, schema: str | None, codes: list[str]) -> float:
 def app_factory() -> Any:
     """The app for uvicorn's ``--factory`` (configured by environment variables)."""
     from tellers.cli.serve import build_context
-    from tellers.web.app import create_app
+    from tellers.web.app import create_app, freeze_start_up_heap
 
     ctx = build_context(
         database_url=os.environ["TELLERS_BENCH_URL"],
@@ -150,7 +150,9 @@ def app_factory() -> Any:
         secure_cookies=False,
         secret_key="bench-" + "k" * 40,
     )
-    return create_app(ctx)
+    app = create_app(ctx)
+    freeze_start_up_heap()  # as tellers.cli.serve:app_from_environment does
+    return app
 
 
 def _serve(port: int, workers: int) -> None:

@@ -29,7 +29,7 @@ from tellers.storage.memory import SystemClock
 from tellers.storage.sql import SqlUnitOfWork, connect, migrate
 from tellers.storage.sql.board import SqlBoards, SqlElectionKeys
 from tellers.storage.sql.web import SqlWebStores
-from tellers.web.app import create_app
+from tellers.web.app import create_app, freeze_start_up_heap
 from tellers.web.demo import seed_demo
 from tellers.web.deps import WebContext, WebSettings
 
@@ -126,7 +126,9 @@ def app_from_environment() -> FastAPI:
         secure_cookies=secure,
         secret_key=secret,
     )
-    return create_app(ctx)
+    app = create_app(ctx)
+    freeze_start_up_heap()
+    return app
 
 
 def _deliver_forever(ctx: WebContext, every: float) -> None:
@@ -191,6 +193,7 @@ def serve_command(
     if ctx.sender is not None:
         threading.Thread(target=_deliver_forever, args=(ctx, 5.0), daemon=True).start()
     app = create_app(ctx)
+    freeze_start_up_heap()
 
     typer.echo(f"tellers: serving on {url} (OpenAPI schema at {url}/openapi.json)")
     uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
