@@ -680,13 +680,19 @@ class _People(_Repo):
         # pair of chunks while the next is made (the memberships' foreign key needs their
         # people first, so the two tables cannot be loaded one after the other in
         # parallel with the reading).
+        # (each person becomes rows at once: holding a chunk of domain objects alive
+        # makes the garbage collector's older generations fill and sweep far more often)
         def chunks() -> Iterator[tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]]:
-            it = iter(people)
-            while batch := list(islice(it, CHUNK)):
-                yield (
-                    [(p.id, p.organisation_id, p.name, p.email, p.address) for p, _ in batch],
-                    [_membership_row(m) for _, ms in batch for m in ms],
-                )
+            person_rows: list[tuple[Any, ...]] = []
+            membership_rows: list[tuple[Any, ...]] = []
+            for p, ms in people:
+                person_rows.append((p.id, p.organisation_id, p.name, p.email, p.address))
+                membership_rows.extend(_membership_row(m) for m in ms)
+                if len(person_rows) == CHUNK:
+                    yield person_rows, membership_rows
+                    person_rows, membership_rows = [], []
+            if person_rows:
+                yield person_rows, membership_rows
 
         checked: set[str] = set()
         added = added_m = 0
