@@ -8,9 +8,11 @@ paper-number ranges, never codes.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from tellers.crypto.credentials import (
     credential_hash,
-    credential_hashes,
+    credential_hasher,
     new_credential,
     new_credentials,
 )
@@ -25,6 +27,9 @@ from tellers.services.audit import record
 from tellers.services.ports import Clock, UnitOfWork
 
 __all__ = ["issue_credentials", "reissue_credential"]
+
+_ISSUE_CHUNK = 20_000
+"""Codes drawn (one CSPRNG call) and hashed per step of a whole-roll issue."""
 
 
 def issue_credentials(
@@ -46,44 +51,50 @@ def issue_credentials(
         require_phase(contest.phase, Phase.VOTING_OPEN, action="issue credentials")
         key = uow.credentials.key(cid)
         post_sections = {s.name for s in contest.electorate.sections if Channel.POST in s.channels}
-        paper = uow.credentials.next_paper_number(cid)
-        first_paper = paper
-        # who gets one, in roll order; then the codes, hashes and ids for all at once
+        first_paper = uow.credentials.next_paper_number(cid)
+        # who gets one, in roll order
         due = [
-            (entry.person_id, entry.section)
-            for entry in uow.roll.iter(cid)
-            if entry.section is not None and not uow.credentials.for_person(cid, entry.person_id)
+            (person_id, section)
+            for person_id, section in uow.roll.eligible(cid)
+            if not uow.credentials.for_person(cid, person_id)
         ]
-        codes = new_credentials(len(due))
-        hashes = credential_hashes(key, codes)
         # random ids handed out in ascending order: the primary-key index is then
         # appended to rather than split at random places (ids say nothing about anyone,
         # and the credential rows name their holder anyway)
         ids = sorted(random_hexes(len(due), 128))
-        new: list[Credential] = []
-        for (person_id, section), code, code_hash, cred_id in zip(
-            due, codes, hashes, ids, strict=True
-        ):
-            number = None
-            if section in post_sections:
-                number = paper
-                paper += 1
-            new.append(
-                Credential(
-                    id=CredentialId(cred_id),
-                    contest_id=cid,
-                    person_id=person_id,
-                    code_hash=code_hash,
-                    paper_number=number,
-                )
-            )
-            issued.append(
-                IssuedCredential(
-                    person_id=person_id, section=section, code=code, paper_number=number
-                )
-            )
-        del due, codes, hashes, ids
-        uow.credentials.add_many(new)
+        papers = [0]
+
+        def made() -> Iterator[Credential]:
+            # plain computation, a chunk of codes at a time: a store may run this ahead
+            # in a thread while it writes the credentials made before
+            paper = first_paper
+            hash_code = credential_hasher(key)
+            for start in range(0, len(due), _ISSUE_CHUNK):
+                part = due[start : start + _ISSUE_CHUNK]
+                codes = new_credentials(len(part))
+                for (person_id, section), code, cred_id in zip(
+                    part, codes, ids[start : start + _ISSUE_CHUNK], strict=True
+                ):
+                    number = None
+                    if section in post_sections:
+                        number = paper
+                        paper += 1
+                    issued.append(
+                        IssuedCredential(
+                            person_id=person_id, section=section, code=code, paper_number=number
+                        )
+                    )
+                    yield Credential(
+                        id=CredentialId(cred_id),
+                        contest_id=cid,
+                        person_id=person_id,
+                        code_hash=hash_code(code),
+                        paper_number=number,
+                    )
+            papers[0] = paper - first_paper
+
+        added = uow.credentials.add_many(made())
+        last_paper = first_paper + papers[0] - 1
         record(
             uow,
             clock=clock,
@@ -91,10 +102,10 @@ def issue_credentials(
             action="issue_credentials",
             parameters={
                 "contest": cid,
-                "issued": len(new),
-                "papers": paper - first_paper,
-                "first_paper": first_paper if paper > first_paper else None,
-                "last_paper": paper - 1 if paper > first_paper else None,
+                "issued": added,
+                "papers": papers[0],
+                "first_paper": first_paper if papers[0] else None,
+                "last_paper": last_paper if papers[0] else None,
             },
         )
         uow.commit()

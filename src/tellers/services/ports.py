@@ -47,6 +47,7 @@ from tellers.domain.ids import (
     ContestId,
     OrganisationId,
     PersonId,
+    SectionName,
     TrackingCode,
 )
 from tellers.domain.membership import Membership
@@ -156,6 +157,13 @@ class RollRepository(Protocol):
 
     def iter(self, contest_id: ContestId) -> Iterator[RollEntry]:
         """All entries of the contest (eligible or not), ordered by person id."""
+        ...
+
+    def eligible(self, contest_id: ContestId) -> Iterator[tuple[PersonId, SectionName]]:
+        """Each eligible person with their section, ordered by person id.
+
+        What issuing credentials to a whole roll needs, without a full entry per person.
+        """
         ...
 
     def eligible_by_section(self, contest_id: ContestId) -> Mapping[str, int]:

@@ -33,6 +33,7 @@ from tellers.domain.ids import (
     CredentialId,
     OrganisationId,
     PersonId,
+    SectionName,
     TrackingCode,
 )
 from tellers.domain.membership import Membership, MembershipKind
@@ -347,6 +348,9 @@ class _Roll:
         entries = [e for (c, _), e in self._entries.items() if c == contest_id]
         entries.sort(key=lambda e: e.person_id)
         return iter(entries)
+
+    def eligible(self, contest_id: ContestId) -> Iterator[tuple[PersonId, SectionName]]:
+        return ((e.person_id, e.section) for e in self.iter(contest_id) if e.section is not None)
 
     def eligible_by_section(self, contest_id: ContestId) -> Mapping[str, int]:
         out: dict[str, int] = {}

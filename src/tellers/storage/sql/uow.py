@@ -980,6 +980,14 @@ class _Roll(_Repo):
         ):
             yield _roll_entry(row)
 
+    def eligible(self, contest_id: ContestId) -> Iterator[tuple[PersonId, SectionName]]:
+        for person_id, section in self.uow.stream(
+            "SELECT person_id, section FROM roll WHERE contest_id = ? AND section IS NOT NULL "
+            "ORDER BY person_id",
+            (contest_id,),
+        ):
+            yield PersonId(person_id), SectionName(section)
+
     def eligible_by_section(self, contest_id: ContestId) -> Mapping[str, int]:
         cur = self.uow.execute(
             "SELECT section, COUNT(*) FROM roll WHERE contest_id = ? AND section IS NOT NULL "
