@@ -15,8 +15,14 @@ For each backend it:
    latency is recorded;
 4. checks afterwards that the box holds exactly one ballot per accepted cast and the
    roll marks as many voters (durable: each cast is committed before the 201);
-5. measures two ceilings to show where the time goes: ``GET /healthz`` through the same
-   HTTP stack (no database), and ``cast_ballot`` called in-process (no HTTP).
+5. measures ceilings to show where the time goes: ``GET /healthz`` through the same
+   HTTP stack (no database, no thread), and casting in-process (no HTTP), one
+   ``cast_ballot`` transaction each and ``cast_ballots`` in groups of 32.
+
+The server commits concurrent casts in groups (:mod:`tellers.web.batcher`): a 201 still
+means the ballot's transaction has committed (PostgreSQL ``synchronous_commit=on``). The
+server process freezes its start-up heap out of the garbage collector
+(:func:`tellers.web.app.freeze_start_up_heap`), as ``tellers serve`` does.
 
 Usage (from the repository root)::
 
@@ -47,6 +53,8 @@ REPO = BENCH.parent
 DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 CONTEST = "bench"
 OPTIONS = ["a", "b", "c", "d"]
+GROUP = 32
+"""Casts per transaction in the in-process group-commit ceiling."""
 
 
 # -- set-up (parent process) ----------------------------------------------------------
@@ -118,21 +126,29 @@ def _count(url: str, schema: str | None) -> tuple[int, int]:
     return out
 
 
-def _in_process(url: str, schema: str | None, codes: list[str]) -> float:
-    """Casts per second calling the service directly (no HTTP), one connection."""
-    from tellers.services.voting import cast_ballot
+def _in_process(url: str, schema: str | None, codes: list[str]) -> tuple[float, float]:
+    """Casts per second calling the services directly (no HTTP), one connection: the
+    first half with ``cast_ballot`` (a commit each), the second with ``cast_ballots`` in
+    groups of :data:`GROUP` (what the server's group commit runs)."""
+    from tellers.services.voting import cast_ballot, cast_ballots
     from tellers.storage.sql import SqlUnitOfWork, connect
 
     db = connect(url, schema=schema)
     uow = SqlUnitOfWork(db)
     rng = random.Random(1)
+    alone, grouped = codes[: len(codes) // 2], codes[len(codes) // 2 :]
     start = time.perf_counter()
-    for code in codes:
+    for code in alone:
         cast_ballot(uow=uow, contest_id=CONTEST, credential=code, ranking=rng.sample(OPTIONS, 3))
-    elapsed = time.perf_counter() - start
+    one_each = len(alone) / (time.perf_counter() - start)
+    start = time.perf_counter()
+    for i in range(0, len(grouped), GROUP):
+        casts = [(code, rng.sample(OPTIONS, 3)) for code in grouped[i : i + GROUP]]
+        cast_ballots(uow=uow, contest_id=CONTEST, casts=casts)
+    in_groups = len(grouped) / (time.perf_counter() - start)
     uow.close()
     db.dispose()
-    return len(codes) / elapsed
+    return one_each, in_groups
 
 
 # -- the server (child process) -------------------------------------------------------
@@ -310,7 +326,7 @@ def run_backend(backend: str, opts: argparse.Namespace, tmp: Path) -> dict[str, 
         server.terminate()
         server.wait(30)
     ballots, voted = _count(url, schema)
-    direct = _in_process(url, schema, direct_codes) if direct_codes else 0.0
+    direct, grouped = _in_process(url, schema, direct_codes) if direct_codes else (0.0, 0.0)
     accepted = cast["statuses"].get("201", cast["statuses"].get(201, 0))
     result = {
         "backend": backend,
@@ -323,6 +339,7 @@ def run_backend(backend: str, opts: argparse.Namespace, tmp: Path) -> dict[str, 
         "voters_marked": voted,
         "healthz": health,
         "in_process_casts_per_s": round(direct, 1),
+        "in_process_group_casts_per_s": round(grouped, 1),
     }
     if schema is not None:
         import psycopg
@@ -340,7 +357,8 @@ def _report(r: dict[str, Any]) -> str:
         f"{c['per_second']:7.0f} casts/s  p50 {c['p50_ms']:6.1f} ms  p99 {c['p99_ms']:6.1f} ms  "
         f"(accepted {r['accepted']}, in box {r['ballots_in_box']}, marked {r['voters_marked']}) | "
         f"GET /healthz {h['per_second']:6.0f}/s | "
-        f"in-process cast {r['in_process_casts_per_s']:6.0f}/s"
+        f"in-process cast {r['in_process_casts_per_s']:6.0f}/s, "
+        f"in groups of {GROUP} {r['in_process_group_casts_per_s']:6.0f}/s"
     )
 
 
