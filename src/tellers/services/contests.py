@@ -9,7 +9,7 @@ create_contest -> [open_nominations -> nominate / withdraw -> close_nominations]
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from tellers.crypto.credentials import new_election_key
@@ -646,24 +646,31 @@ def open_voting(*, uow: UnitOfWork, clock: Clock, officer: OfficerId, contest_id
         contest = uow.contests.get(ContestId(contest_id))
         check_transition(contest.phase, Phase.VOTING_OPEN, action="open voting")
         rule = contest.electorate
-        entries: list[RollEntry] = []
         sections: Counter[str] = Counter()
-        for person, memberships in uow.people.iter_with_memberships(contest.organisation_id):
-            decision = rule.decide(person.id, memberships)
-            entries.append(
-                RollEntry(
+        decided = [0]
+
+        people = uow.people.iter_with_memberships(contest.organisation_id)
+
+        def entries() -> Iterator[RollEntry]:
+            # the roll is written as it is decided: a store may run this in a thread,
+            # making the next chunk while it writes this one (the query above has been
+            # started here, so this only reads its rows)
+            for person, memberships in people:
+                decision = rule.decide(person.id, memberships)
+                decided[0] += 1
+                if decision.section is not None:
+                    sections[decision.section] += 1
+                yield RollEntry(
                     contest_id=contest.id,
                     person_id=person.id,
                     section=decision.section,
                     rule_version=decision.rule_version,
                     reason=decision.reason,
                 )
-            )
-            if decision.section is not None:
-                sections[decision.section] += 1
+
+        uow.roll.add_many(entries())
         eligible = sum(sections.values())
         opened = contest.open_voting(roll_size=eligible)
-        uow.roll.add_many(entries)
         uow.credentials.set_key(contest.id, new_election_key())
         uow.contests.save(opened)
         _log(
@@ -675,7 +682,7 @@ def open_voting(*, uow: UnitOfWork, clock: Clock, officer: OfficerId, contest_id
             electorate_version=rule.version,
             precedence=rule.precedence,
             eligible=eligible,
-            refused=len(entries) - eligible,
+            refused=decided[0] - eligible,
             eligible_by_section={s.name: sections.get(s.name, 0) for s in rule.sections},
             ballot=list(opened.options()),
         )

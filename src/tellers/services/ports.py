@@ -120,7 +120,11 @@ class PeopleRepository(Protocol):
     def iter_with_memberships(
         self, organisation_id: OrganisationId
     ) -> Iterator[tuple[Person, tuple[Membership, ...]]]:
-        """Every person of the organisation with all their memberships, ordered by id."""
+        """Every person of the organisation with all their memberships, ordered by id.
+
+        The query is started by the call, so the rows may be read from another thread
+        (a bulk load's row maker) without it running statements.
+        """
         ...
 
     def seat_holders(self, body_ids: Iterable[BodyId], on: date) -> frozenset[PersonId]:

@@ -280,24 +280,42 @@ class SqlUnitOfWork:
     def stream(self, text: str, params: Sequence[Any] = ()) -> Iterator[Any]:
         """Rows of a big query without holding them all (server-side cursor on PostgreSQL).
 
-        The stream has its own cursor, so other statements may run while it is read.
+        The query is run when this is called, in the calling thread; the rows may then be
+        read from another thread (a bulk load's row maker, see :meth:`produced`). The
+        stream has its own cursor, so other statements may run while it is read. On
+        PostgreSQL a thread fetches the next batch while the reader uses this one.
         """
         self.cursor()
         self._bulk_cache()
         self._streams += 1
         if self.sqlite:
             local = self._driver.cursor()
-            try:
-                local.execute(text, params)
-                while rows := local.fetchmany(_ITER_BATCH):
-                    yield from rows
-            finally:
-                local.close()
-            return
-        with self._driver.cursor(name=f"tellers_stream_{self._streams}") as named:
-            named.itersize = _ITER_BATCH
-            named.execute(self.sql(text), params)
-            yield from named
+            local.execute(text, params)
+            return self._sqlite_rows(local)
+        named = self._driver.cursor(name=f"tellers_stream_{self._streams}")
+        named.itersize = _ITER_BATCH
+        named.execute(self.sql(text), params)
+        return self._postgresql_rows(named)
+
+    @staticmethod
+    def _sqlite_rows(local: Any) -> Iterator[Any]:
+        try:
+            while rows := local.fetchmany(_ITER_BATCH):
+                yield from rows
+        finally:
+            local.close()
+
+    @staticmethod
+    def _postgresql_rows(named: Any) -> Iterator[Any]:
+        def batches() -> Iterator[list[Any]]:
+            while rows := named.fetchmany(_ITER_BATCH):
+                yield rows
+
+        # the next batch is fetched by a thread while this one is used (its own cursor;
+        # psycopg's connection lock orders its fetches with other statements)
+        with named, prefetched(batches()) as fetched:
+            for rows in fetched:
+                yield from rows
 
     @property
     def for_update(self) -> str:
@@ -748,6 +766,7 @@ class _People(_Repo):
     def iter_with_memberships(
         self, organisation_id: OrganisationId
     ) -> Iterator[tuple[Person, tuple[Membership, ...]]]:
+        # the query runs now, in the caller's thread (the rows may be read from another)
         cols = ", ".join(f"m.{c}" for c in _MEMBERSHIP_COLUMNS)
         rows = self.uow.stream(
             f"SELECT p.id, p.name, p.email, p.address, {cols} FROM people p "  # noqa: S608
@@ -755,6 +774,12 @@ class _People(_Repo):
             "WHERE p.organisation_id = ? ORDER BY p.id, m.id",
             (organisation_id,),
         )
+        return self._grouped(rows, organisation_id)
+
+    @staticmethod
+    def _grouped(
+        rows: Iterator[Any], organisation_id: OrganisationId
+    ) -> Iterator[tuple[Person, tuple[Membership, ...]]]:
         current: Person | None = None
         ms: list[Membership] = []
         for row in rows:
