@@ -131,3 +131,20 @@ def test_a_row_maker_that_runs_a_statement_is_refused_on_postgresql(uow: SqlUnit
         with pytest.raises(RuntimeError, match="may not run statements"):
             uow.bulk("people", ("id", "organisation_id", "name", "email", "address"), rows())
     assert _people_count(uow) == 0
+
+
+def test_the_switch_interval_is_short_while_any_prefetch_runs_and_restored_after() -> None:
+    import sys
+
+    from tellers.storage.sql.prefetch import SWITCH_INTERVAL
+
+    before = sys.getswitchinterval()
+    assert before > SWITCH_INTERVAL
+    with prefetched(iter(range(3))) as outer:
+        assert sys.getswitchinterval() == SWITCH_INTERVAL
+        with prefetched(iter(range(3))) as inner:
+            assert list(inner) == [0, 1, 2]
+        # the inner one ended; the outer one still runs
+        assert sys.getswitchinterval() == SWITCH_INTERVAL
+        assert list(outer) == [0, 1, 2]
+    assert sys.getswitchinterval() == before

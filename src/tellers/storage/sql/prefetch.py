@@ -6,7 +6,8 @@ server takes the chunk by ``COPY``. Done one after the other, each side idles wh
 other works, and on two cores the load takes the sum of both. :func:`prefetched` runs the
 producing side in a thread, a couple of chunks ahead: while the calling thread waits on
 the server's socket (without holding the GIL), the thread makes the next chunk, so the
-load takes about the longer of the two.
+load takes about the longer of the two. While a prefetch runs, the interpreter hands the
+GIL between threads more often (:data:`SWITCH_INTERVAL`).
 
 It is not used on SQLite: there the database work runs in this process, and a
 ``sqlite3`` statement gives up the GIL around each row's step, so a busy producer thread
@@ -23,6 +24,7 @@ without the thread (after the chunks made before it).
 from __future__ import annotations
 
 import queue
+import sys
 import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -31,6 +33,35 @@ from typing import TypeVar
 __all__ = ["prefetched"]
 
 T = TypeVar("T")
+
+SWITCH_INTERVAL = 0.0005
+"""Seconds the interpreter lets a thread run before handing the GIL on, while any
+prefetch runs (the default is 0.005). The consumer wakes whenever the server's socket has
+room again; with the default it then waits up to 5 ms for the busy producer to hand the
+GIL over, and the server idles meanwhile (300k voters into PostgreSQL: the import took
+6.5 s with the default and 4.3 s with 0.5 ms, the same CPU either way)."""
+
+_switch_lock = threading.Lock()
+_switch_users = 0
+_switch_before = 0.0
+
+
+def _shorten_switch_interval() -> None:
+    global _switch_users, _switch_before  # noqa: PLW0603 -- one interpreter-wide setting
+    with _switch_lock:
+        if _switch_users == 0:
+            _switch_before = sys.getswitchinterval()
+            sys.setswitchinterval(min(_switch_before, SWITCH_INTERVAL))
+        _switch_users += 1
+
+
+def _restore_switch_interval() -> None:
+    global _switch_users  # noqa: PLW0603
+    with _switch_lock:
+        _switch_users -= 1
+        if _switch_users == 0:
+            sys.setswitchinterval(_switch_before)
+
 
 _DONE = object()
 _POLL = 0.1
@@ -82,11 +113,13 @@ def prefetched(
             yield item  # type: ignore[misc]
 
     thread = threading.Thread(target=produce, name="tellers-prefetch", daemon=True)
+    _shorten_switch_interval()
     thread.start()
     try:
         yield consume()
     finally:
         stop.set()
         thread.join()
+        _restore_switch_interval()
         if producer is not None and thread.ident is not None:
             producer.remove(thread.ident)
