@@ -3,9 +3,11 @@ configured database (SQLite ``tellers.db`` by default; ``TELLERS_DATABASE_URL``)
 
 The schema is created or upgraded first. ``--demo`` fills an empty database with the
 demonstration election (:mod:`tellers.web.demo`) and prints invitation links and the
-officers' passwords. With ``--smtp-host`` a background worker delivers the outbox
+officers' passwords. With ``--smtp-host`` a background thread delivers the outbox
 every few seconds, with retries. :func:`app_from_environment` builds the same app for
-``uvicorn --factory`` with several worker processes.
+``uvicorn --factory`` with several worker processes; ``--workers N`` starts them (this
+process then seeds the demo, hands the workers one session key through the environment,
+and delivers the outbox while they serve).
 """
 
 from __future__ import annotations
@@ -159,6 +161,13 @@ def serve_command(
     smtp_host: str = typer.Option("", "--smtp-host", help="SMTP server for the outbox."),
     smtp_port: int = typer.Option(25, "--smtp-port"),
     smtp_sender: str = typer.Option("returning.officer@tellers.invalid", "--smtp-sender"),
+    workers: int = typer.Option(
+        1,
+        "--workers",
+        min=1,
+        help="Worker processes serving requests (they share one session key; this "
+        "process seeds the demo and delivers the outbox).",
+    ),
 ) -> None:
     """Serve the web pages and the JSON API (OpenAPI schema at /openapi.json)."""
     import uvicorn
@@ -167,6 +176,11 @@ def serve_command(
     url = base_url or f"http://{host}:{port}"
     secure = secure_cookies if secure_cookies is not None else not _is_loopback(host)
     smtp = SmtpSettings(host=smtp_host, port=smtp_port, sender=smtp_sender) if smtp_host else None
+    if workers > 1 and SECRET_KEY_ENV not in os.environ:
+        # every worker must sign and seal sessions alike: one key, handed down by the
+        # environment the workers inherit
+        os.environ[SECRET_KEY_ENV] = secrets.token_urlsafe(48)
+        typer.echo("tellers: no TELLERS_SECRET_KEY set; sessions end when the server stops.")
     ctx = build_context(
         database_url=settings.database_url,
         base_url=url,
@@ -192,6 +206,25 @@ def serve_command(
             typer.echo("tellers: the database already has contests; --demo left it as it is.")
     if ctx.sender is not None:
         threading.Thread(target=_deliver_forever, args=(ctx, 5.0), daemon=True).start()
+    if workers > 1:
+        # the workers build their own app from the environment (app_from_environment);
+        # this process supervises them and keeps delivering the outbox
+        os.environ[BASE_URL_ENV] = url
+        os.environ[SECURE_COOKIES_ENV] = "1" if secure else "0"
+        typer.echo(
+            f"tellers: serving on {url} with {workers} workers "
+            f"(OpenAPI schema at {url}/openapi.json)"
+        )
+        uvicorn.run(
+            "tellers.cli.serve:app_from_environment",
+            factory=True,
+            workers=workers,
+            host=host,
+            port=port,
+            log_level="warning",
+            access_log=False,
+        )
+        return
     app = create_app(ctx)
     freeze_start_up_heap()
 
