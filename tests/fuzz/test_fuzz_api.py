@@ -24,7 +24,6 @@ from starlette.exceptions import StarletteDeprecationWarning
 
 from tellers.domain.officer import LockoutPolicy
 from tellers.storage.memory import FixedClock, MemoryStore
-from tellers.storage.web_memory import MemoryWebStores
 from tellers.web.app import create_app, memory_context
 from tellers.web.demo import seed_demo
 from tellers.web.deps import WebSettings
@@ -45,7 +44,6 @@ CTX = memory_context(
     ),
     clock=FixedClock(datetime(2026, 6, 1, 12, 0, tzinfo=UTC)),
     store=STORE,
-    stores=MemoryWebStores(),
 )
 DEMO = seed_demo(CTX)
 APP = create_app(CTX)

@@ -14,8 +14,9 @@ from typing import Any
 import pytest
 
 from tellers.cli.replay import ReplayOutcome, outcome_json, replay_scenario
-from tellers.domain.ids import ContestId
+from tellers.domain.ids import ContestId, OfficerId
 from tellers.services.contests import participation_list
+from tellers.storage.memory import SystemClock
 from tellers.storage.sql import Database, SqlUnitOfWork
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "s1-plp-confidence-2016"
@@ -62,12 +63,17 @@ def test_s1_publishes_who_voted_but_no_ballot_names_a_voter(
     replayed: tuple[ReplayOutcome, dict[str, Any], SqlUnitOfWork],
 ) -> None:
     outcome, d, uow = replayed
-    voters = participation_list(uow=uow, contest_id=outcome.contest.id)
+    voters = participation_list(
+        uow=uow, clock=SystemClock(), officer=OfficerId("scrutineer"), contest_id=outcome.contest.id
+    )
     assert len(voters) == 216
     with uow:
         ballots = list(uow.ballots.iter(ContestId(outcome.contest.id)))
         audit = list(uow.audit.iter())
     assert len(ballots) == 216
+    # reading the marked register is on record: who, which contest, how many names
+    assert (audit[-1].officer, audit[-1].action) == ("scrutineer", "read_participation_list")
+    assert dict(audit[-1].parameters) == {"contest": outcome.contest.id, "names": 216}
     names = set(voters)
     for b in ballots:
         assert not names & {b.id, b.tracking_code, b.section, *b.ranking}

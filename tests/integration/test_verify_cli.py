@@ -158,7 +158,6 @@ def test_the_demo_elections_declared_contest_verifies(tmp_path: Path) -> None:
     from tellers.domain.officer import LockoutPolicy
     from tellers.services.board import election_public_key, export_audit_log, publish_board
     from tellers.storage.memory import MemoryStore
-    from tellers.storage.web_memory import MemoryWebStores
     from tellers.web.app import memory_context
     from tellers.web.demo import seed_demo
     from tellers.web.deps import WebSettings
@@ -173,7 +172,6 @@ def test_the_demo_elections_declared_contest_verifies(tmp_path: Path) -> None:
         ),
         clock=clock,
         store=MemoryStore(),
-        stores=MemoryWebStores(),
     )
     demo = seed_demo(ctx)
     with ctx.uow() as uow:

@@ -532,7 +532,14 @@ def test_missing_ids_raise_not_found(world: World) -> None:
 def test_participation_lists_who_voted_never_how(world: World) -> None:
     issued = opened(world)
     cast(world, issued["m3"], "cy")
-    assert contests.participation_list(uow=world.uow, contest_id=C) == ("m3",)
+    assert contests.participation_list(
+        uow=world.uow, clock=world.clock, officer=RO, contest_id=C
+    ) == ("m3",)
+    with world.uow:
+        head = world.uow.audit.head()
+    assert head is not None
+    assert (head.officer, head.action) == (RO, "read_participation_list")
+    assert dict(head.parameters) == {"contest": C, "names": 1}
 
 
 def test_two_racing_casts_with_one_credential_commit_only_once(world: World) -> None:

@@ -108,7 +108,9 @@ def test_s1_plp_confidence_motion_is_carried_as_an_advisory_motion() -> None:
     assert data["count"]["method"] == "motion"
     assert data["count"]["rounds"][0]["tallies"] == {"Yes": "172", "No": "40", "Abstain": "0"}
     # Only participation is published: 216 names, and no ballot says whose it is.
-    voters = contests.participation_list(uow=world.uow, contest_id="plp")
+    voters = contests.participation_list(
+        uow=world.uow, clock=world.clock, officer=RO, contest_id="plp"
+    )
     assert len(voters) == 216
     board = voting.bulletin_board(uow=world.uow, contest_id="plp")
     assert len(board) == 216

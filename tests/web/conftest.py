@@ -62,7 +62,7 @@ def site() -> Site:
         ),
         clock=clock,
         store=store,
-        stores=MemoryWebStores(),
+        stores=MemoryWebStores(store),
     )
     demo = seed_demo(ctx)
     return Site(ctx=ctx, demo=demo, store=store, clock=clock)

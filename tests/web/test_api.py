@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from tellers.domain.ids import OfficerId
 from tellers.domain.officer import OfficerRole
 from tellers.services.board import StoredBoardMismatch
 from tellers.services.officers import appoint_officer
+from tellers.storage.memory import MemoryUnitOfWork
 from tellers.web.errors import STATUS, error_code, error_status
 from tests.web.conftest import Site
 
@@ -89,7 +91,9 @@ def test_officer_actions_need_a_session_a_token_and_the_role(site: Site, client)
             f"/api/v1/contests/{LEADER}/ballots", json={"credential": code, "ranking": ["nowak"]}
         )
     appoint_officer(
-        officers=site.ctx.stores.officers,
+        uow=MemoryUnitOfWork(site.store),
+        clock=site.clock,
+        officer=OfficerId("returning-officer"),
         officer_id="watcher",
         name="Watcher",
         role=OfficerRole.OBSERVER,

@@ -301,13 +301,16 @@ def _prepared(url: str, schema: str | None) -> str:
         schema=schema,
     )
     try:
-        officers.appoint_officer(
-            officers=ctx.stores.officers,
-            officer_id=RO[0],
-            name="RO",
-            role=OfficerRole.RETURNING_OFFICER,
-            password=RO[1],
-        )
+        with ctx.uow() as uow:
+            officers.appoint_officer(
+                uow=uow,
+                clock=ctx.clock,
+                officer=OfficerId(RO[0]),
+                officer_id=RO[0],
+                name="RO",
+                role=OfficerRole.RETURNING_OFFICER,
+                password=RO[1],
+            )
         with ctx.uow() as uow:
             organisations.create_organisation(
                 uow=uow, clock=ctx.clock, officer=OfficerId(RO[0]), organisation_id=ORG, name="P"

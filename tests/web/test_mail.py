@@ -86,7 +86,6 @@ def _invite(site: Site, contest: str) -> None:
         uow=uow,
         clock=site.clock,
         officer=RO,
-        outbox=site.ctx.stores.outbox,
         contest_id=contest,
         base_url="http://testserver",
     )
@@ -128,7 +127,6 @@ def test_reminders_go_only_to_those_not_marked_voted(site: Site, smtp) -> None: 
         uow=MemoryUnitOfWork(site.store),
         clock=site.clock,
         officer=RO,
-        outbox=site.ctx.stores.outbox,
         contest_id=LEADER,
         base_url="http://testserver",
     )
@@ -147,7 +145,6 @@ def test_the_result_notice_carries_the_declaration(site: Site, smtp) -> None:  #
         uow=MemoryUnitOfWork(site.store),
         clock=site.clock,
         officer=RO,
-        outbox=site.ctx.stores.outbox,
         contest_id="nec-2026",
         base_url="http://testserver",
     )

@@ -714,10 +714,25 @@ def close_voting(*, uow: UnitOfWork, clock: Clock, officer: OfficerId, contest_i
     return closed
 
 
-def participation_list(*, uow: UnitOfWork, contest_id: str) -> tuple[PersonId, ...]:
-    """Who returned a ballot (never which): for publication where the rules require it."""
+def participation_list(
+    *, uow: UnitOfWork, clock: Clock, officer: OfficerId, contest_id: str
+) -> tuple[PersonId, ...]:
+    """Who returned a ballot (never which): for publication where the rules require it.
+
+    The marked register names voters, so reading it is an officer action on record: the
+    read and its audit entry (who read it, for which contest, how many names) are one
+    transaction, and a read whose entry cannot be written returns nothing.
+
+    Raises:
+        NotFound: no such contest.
+    """
+    cid = ContestId(contest_id)
     with uow:
-        return tuple(e.person_id for e in uow.roll.iter(ContestId(contest_id)) if e.voted)
+        uow.contests.get(cid)
+        voters = tuple(e.person_id for e in uow.roll.iter(cid) if e.voted)
+        _log(uow, clock, officer, "read_participation_list", contest=cid, names=len(voters))
+        uow.commit()
+    return voters
 
 
 def amend_electorate(

@@ -26,7 +26,7 @@ from tellers.domain.roll import Credential, CredentialStatus, IssuedCredential
 from tellers.services.audit import record
 from tellers.services.ports import Clock, UnitOfWork
 
-__all__ = ["issue_credentials", "reissue_credential"]
+__all__ = ["issue_credentials", "issue_credentials_in", "reissue_credential"]
 
 _ISSUE_CHUNK = 20_000
 """Codes drawn (one CSPRNG call) and hashed per step of a whole-roll issue."""
@@ -44,71 +44,87 @@ def issue_credentials(
     Raises:
         PollNotOpen: voting is not open (the roll is frozen when it opens).
     """
+    with uow:
+        issued = issue_credentials_in(uow, clock=clock, officer=officer, contest_id=contest_id)
+        uow.commit()
+    return issued
+
+
+def issue_credentials_in(
+    uow: UnitOfWork, *, clock: Clock, officer: OfficerId, contest_id: str
+) -> tuple[IssuedCredential, ...]:
+    """:func:`issue_credentials` inside the caller's open transaction, without committing.
+
+    For an action that must commit the codes together with what carries them (queueing
+    the invitations, :func:`tellers.services.mail.queue_invitations`): if that part
+    fails, the transaction rolls back and no credential exists whose code was lost.
+
+    Raises:
+        PollNotOpen: voting is not open (the roll is frozen when it opens).
+    """
     cid = ContestId(contest_id)
     issued: list[IssuedCredential] = []
-    with uow:
-        contest = uow.contests.get(cid)
-        require_phase(contest.phase, Phase.VOTING_OPEN, action="issue credentials")
-        key = uow.credentials.key(cid)
-        post_sections = {s.name for s in contest.electorate.sections if Channel.POST in s.channels}
-        first_paper = uow.credentials.next_paper_number(cid)
-        # who gets one, in roll order
-        due = [
-            (person_id, section)
-            for person_id, section in uow.roll.eligible(cid)
-            if not uow.credentials.for_person(cid, person_id)
-        ]
-        # random ids handed out in ascending order: the primary-key index is then
-        # appended to rather than split at random places (ids say nothing about anyone,
-        # and the credential rows name their holder anyway)
-        ids = sorted(random_hexes(len(due), 128))
-        papers = [0]
+    contest = uow.contests.get(cid)
+    require_phase(contest.phase, Phase.VOTING_OPEN, action="issue credentials")
+    key = uow.credentials.key(cid)
+    post_sections = {s.name for s in contest.electorate.sections if Channel.POST in s.channels}
+    first_paper = uow.credentials.next_paper_number(cid)
+    # who gets one, in roll order
+    due = [
+        (person_id, section)
+        for person_id, section in uow.roll.eligible(cid)
+        if not uow.credentials.for_person(cid, person_id)
+    ]
+    # random ids handed out in ascending order: the primary-key index is then
+    # appended to rather than split at random places (ids say nothing about anyone,
+    # and the credential rows name their holder anyway)
+    ids = sorted(random_hexes(len(due), 128))
+    papers = [0]
 
-        def made() -> Iterator[Credential]:
-            # plain computation, a chunk of codes at a time: a store may run this ahead
-            # in a thread while it writes the credentials made before
-            paper = first_paper
-            hash_code = credential_hasher(key)
-            for start in range(0, len(due), _ISSUE_CHUNK):
-                part = due[start : start + _ISSUE_CHUNK]
-                codes = new_credentials(len(part))
-                for (person_id, section), code, cred_id in zip(
-                    part, codes, ids[start : start + _ISSUE_CHUNK], strict=True
-                ):
-                    number = None
-                    if section in post_sections:
-                        number = paper
-                        paper += 1
-                    issued.append(
-                        IssuedCredential(
-                            person_id=person_id, section=section, code=code, paper_number=number
-                        )
+    def made() -> Iterator[Credential]:
+        # plain computation, a chunk of codes at a time: a store may run this ahead
+        # in a thread while it writes the credentials made before
+        paper = first_paper
+        hash_code = credential_hasher(key)
+        for start in range(0, len(due), _ISSUE_CHUNK):
+            part = due[start : start + _ISSUE_CHUNK]
+            codes = new_credentials(len(part))
+            for (person_id, section), code, cred_id in zip(
+                part, codes, ids[start : start + _ISSUE_CHUNK], strict=True
+            ):
+                number = None
+                if section in post_sections:
+                    number = paper
+                    paper += 1
+                issued.append(
+                    IssuedCredential(
+                        person_id=person_id, section=section, code=code, paper_number=number
                     )
-                    yield Credential(
-                        id=CredentialId(cred_id),
-                        contest_id=cid,
-                        person_id=person_id,
-                        code_hash=hash_code(code),
-                        paper_number=number,
-                    )
-            papers[0] = paper - first_paper
+                )
+                yield Credential(
+                    id=CredentialId(cred_id),
+                    contest_id=cid,
+                    person_id=person_id,
+                    code_hash=hash_code(code),
+                    paper_number=number,
+                )
+        papers[0] = paper - first_paper
 
-        added = uow.credentials.add_many(made())
-        last_paper = first_paper + papers[0] - 1
-        record(
-            uow,
-            clock=clock,
-            officer=officer,
-            action="issue_credentials",
-            parameters={
-                "contest": cid,
-                "issued": added,
-                "papers": papers[0],
-                "first_paper": first_paper if papers[0] else None,
-                "last_paper": last_paper if papers[0] else None,
-            },
-        )
-        uow.commit()
+    added = uow.credentials.add_many(made())
+    last_paper = first_paper + papers[0] - 1
+    record(
+        uow,
+        clock=clock,
+        officer=officer,
+        action="issue_credentials",
+        parameters={
+            "contest": cid,
+            "issued": added,
+            "papers": papers[0],
+            "first_paper": first_paper if papers[0] else None,
+            "last_paper": last_paper if papers[0] else None,
+        },
+    )
     return tuple(issued)
 
 

@@ -14,7 +14,10 @@
   holds the tracking code and nothing that names the voter, and is erased once sent.
 
 Queueing writes the outbox only; :func:`deliver` sends what is due, with retries.
-Queueing is recorded in the audit log (how many, never to whom).
+Queueing is recorded in the audit log (how many, never to whom). Each queueing is **one
+transaction** through the unit of work (``uow.outbox``): for invitations the credentials,
+their messages and both audit entries commit together, so a failed outbox write leaves no
+credential whose code was shown to nobody.
 """
 
 from __future__ import annotations
@@ -22,13 +25,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from tellers.crypto.random import random_hex
-from tellers.domain.errors import WrongPhase
+from tellers.domain.errors import PollNotOpen, WrongPhase
 from tellers.domain.ids import ContestId, OfficerId
 from tellers.domain.lifecycle import Phase
 from tellers.domain.mail import MailKind, OutboxMessage, RetryPolicy
 from tellers.notify.outbox import DeliveryReport, Sender, deliver_due
 from tellers.services.audit import record
-from tellers.services.credentials import issue_credentials
+from tellers.services.credentials import issue_credentials_in
 from tellers.services.ports import Clock, UnitOfWork
 from tellers.services.web_ports import OutboxStore
 
@@ -67,19 +70,18 @@ def _message(
 def _log(
     uow: UnitOfWork, clock: Clock, officer: OfficerId, action: str, contest: str, s: QueueSummary
 ) -> None:
-    with uow:
-        record(
-            uow,
-            clock=clock,
-            officer=officer,
-            action=action,
-            parameters={
-                "contest": contest,
-                "queued": s.queued,
-                "without_address": s.without_address,
-            },
-        )
-        uow.commit()
+    """The audit entry of a queueing, in the caller's open transaction."""
+    record(
+        uow,
+        clock=clock,
+        officer=officer,
+        action=action,
+        parameters={
+            "contest": contest,
+            "queued": s.queued,
+            "without_address": s.without_address,
+        },
+    )
 
 
 def queue_invitations(
@@ -87,54 +89,56 @@ def queue_invitations(
     uow: UnitOfWork,
     clock: Clock,
     officer: OfficerId,
-    outbox: OutboxStore,
     contest_id: str,
     base_url: str,
 ) -> QueueSummary:
     """Issue credentials to everyone eligible without one and queue their invitations.
 
+    One transaction: the credentials, the messages carrying their codes and the audit
+    entries (``issue_credentials``, ``queue_invitations``) commit together or not at all.
+
     Raises:
         PollNotOpen: voting is not open.
     """
-    issued = issue_credentials(uow=uow, clock=clock, officer=officer, contest_id=contest_id)
-    with uow:
-        contest = uow.contests.get(ContestId(contest_id))
-        people = [(i, uow.people.get(i.person_id)) for i in issued]
-    messages = []
-    missing = 0
     base = base_url.rstrip("/")
-    for cred, person in people:
-        if not person.email:
-            missing += 1
-            continue
-        paper = (
-            f"\nYou may instead return the postal ballot paper numbered {cred.paper_number}.\n"
-            if cred.paper_number is not None
-            else ""
-        )
-        body = (
-            f"Dear {person.name},\n\n"
-            f"You are invited to vote in: {contest.title}.\n\n"
-            "Vote online by following this link:\n"
-            f"{base}/vote/{contest.id}/start?code={cred.code}\n\n"
-            f"or go to {base}/vote and type your voting code:\n\n    {cred.code}\n"
-            f"{paper}\n"
-            "The code can be used once. Keep it private: nobody from the organisation will ask "
-            "you for it. Your vote is secret: the code is not linked to your ballot.\n"
-        )
-        messages.append(
-            _message(
-                clock,
-                MailKind.INVITATION,
-                contest.id,
-                person.email,
-                f"Your vote: {contest.title}",
-                body,
+    with uow:
+        issued = issue_credentials_in(uow, clock=clock, officer=officer, contest_id=contest_id)
+        contest = uow.contests.get(ContestId(contest_id))
+        messages = []
+        missing = 0
+        for cred in issued:
+            person = uow.people.get(cred.person_id)
+            if not person.email:
+                missing += 1
+                continue
+            paper = (
+                f"\nYou may instead return the postal ballot paper numbered {cred.paper_number}.\n"
+                if cred.paper_number is not None
+                else ""
             )
-        )
-    outbox.add_many(messages)
-    summary = QueueSummary(queued=len(messages), without_address=missing)
-    _log(uow, clock, officer, "queue_invitations", contest_id, summary)
+            body = (
+                f"Dear {person.name},\n\n"
+                f"You are invited to vote in: {contest.title}.\n\n"
+                "Vote online by following this link:\n"
+                f"{base}/vote/{contest.id}/start?code={cred.code}\n\n"
+                f"or go to {base}/vote and type your voting code:\n\n    {cred.code}\n"
+                f"{paper}\n"
+                "The code can be used once. Keep it private: nobody from the organisation will "
+                "ask you for it. Your vote is secret: the code is not linked to your ballot.\n"
+            )
+            messages.append(
+                _message(
+                    clock,
+                    MailKind.INVITATION,
+                    contest.id,
+                    person.email,
+                    f"Your vote: {contest.title}",
+                    body,
+                )
+            )
+        summary = QueueSummary(queued=uow.outbox.add_many(messages), without_address=missing)
+        _log(uow, clock, officer, "queue_invitations", contest_id, summary)
+        uow.commit()
     return summary
 
 
@@ -143,11 +147,12 @@ def queue_reminders(
     uow: UnitOfWork,
     clock: Clock,
     officer: OfficerId,
-    outbox: OutboxStore,
     contest_id: str,
     base_url: str,
 ) -> QueueSummary:
     """Queue a reminder to every eligible voter the roll does not mark as voted.
+
+    One transaction: the roll read, the messages and the audit entry.
 
     Raises:
         PollNotOpen: voting is not open.
@@ -155,41 +160,38 @@ def queue_reminders(
     with uow:
         contest = uow.contests.get(ContestId(contest_id))
         if contest.phase is not Phase.VOTING_OPEN:
-            from tellers.domain.errors import PollNotOpen
-
             msg = "send reminders"
             raise PollNotOpen(msg, contest.phase, (Phase.VOTING_OPEN,))
         waiting = [
-            uow.people.get(e.person_id)
-            for e in uow.roll.iter(contest.id)
-            if e.section is not None and not e.voted
+            e.person_id for e in uow.roll.iter(contest.id) if e.section is not None and not e.voted
         ]
-    messages = []
-    missing = 0
-    for person in waiting:
-        if not person.email:
-            missing += 1
-            continue
-        body = (
-            f"Dear {person.name},\n\n"
-            f"Voting is open in: {contest.title}, and our records show you have not voted yet.\n"
-            f"Vote at {base_url.rstrip('/')}/vote with the code from your invitation. If you "
-            "have lost it, ask the returning officer for a new one.\n\n"
-            "If you have voted in the last few minutes, please ignore this message.\n"
-        )
-        messages.append(
-            _message(
-                clock,
-                MailKind.REMINDER,
-                contest.id,
-                person.email,
-                f"Reminder: {contest.title}",
-                body,
+        messages = []
+        missing = 0
+        for person_id in waiting:
+            person = uow.people.get(person_id)
+            if not person.email:
+                missing += 1
+                continue
+            body = (
+                f"Dear {person.name},\n\n"
+                f"Voting is open in: {contest.title}, and our records show you have not voted "
+                f"yet.\nVote at {base_url.rstrip('/')}/vote with the code from your invitation. "
+                "If you have lost it, ask the returning officer for a new one.\n\n"
+                "If you have voted in the last few minutes, please ignore this message.\n"
             )
-        )
-    outbox.add_many(messages)
-    summary = QueueSummary(queued=len(messages), without_address=missing)
-    _log(uow, clock, officer, "queue_reminders", contest_id, summary)
+            messages.append(
+                _message(
+                    clock,
+                    MailKind.REMINDER,
+                    contest.id,
+                    person.email,
+                    f"Reminder: {contest.title}",
+                    body,
+                )
+            )
+        summary = QueueSummary(queued=uow.outbox.add_many(messages), without_address=missing)
+        _log(uow, clock, officer, "queue_reminders", contest_id, summary)
+        uow.commit()
     return summary
 
 
@@ -198,11 +200,12 @@ def queue_result_notice(
     uow: UnitOfWork,
     clock: Clock,
     officer: OfficerId,
-    outbox: OutboxStore,
     contest_id: str,
     base_url: str,
 ) -> QueueSummary:
     """Queue the declaration to every eligible voter with an address.
+
+    One transaction: the declaration and roll read, the messages and the audit entry.
 
     Raises:
         WrongPhase: the result has not been declared.
@@ -213,29 +216,33 @@ def queue_result_notice(
         if declared is None or contest.phase is not Phase.DECLARED:
             msg = "send the result"
             raise WrongPhase(msg, contest.phase, (Phase.DECLARED,))
-        people = [
-            uow.people.get(e.person_id) for e in uow.roll.iter(contest.id) if e.section is not None
-        ]
-    text = declared[0]
-    messages = []
-    missing = 0
-    for person in people:
-        if not person.email:
-            missing += 1
-            continue
-        body = (
-            f"Dear {person.name},\n\n{text}\n"
-            f"The full result, round by round, and the bulletin board: "
-            f"{base_url.rstrip('/')}/contests/{contest.id}/results\n"
-        )
-        messages.append(
-            _message(
-                clock, MailKind.RESULT, contest.id, person.email, f"Result: {contest.title}", body
+        eligible = [e.person_id for e in uow.roll.iter(contest.id) if e.section is not None]
+        text = declared[0]
+        messages = []
+        missing = 0
+        for person_id in eligible:
+            person = uow.people.get(person_id)
+            if not person.email:
+                missing += 1
+                continue
+            body = (
+                f"Dear {person.name},\n\n{text}\n"
+                f"The full result, round by round, and the bulletin board: "
+                f"{base_url.rstrip('/')}/contests/{contest.id}/results\n"
             )
-        )
-    outbox.add_many(messages)
-    summary = QueueSummary(queued=len(messages), without_address=missing)
-    _log(uow, clock, officer, "queue_result_notice", contest_id, summary)
+            messages.append(
+                _message(
+                    clock,
+                    MailKind.RESULT,
+                    contest.id,
+                    person.email,
+                    f"Result: {contest.title}",
+                    body,
+                )
+            )
+        summary = QueueSummary(queued=uow.outbox.add_many(messages), without_address=missing)
+        _log(uow, clock, officer, "queue_result_notice", contest_id, summary)
+        uow.commit()
     return summary
 
 

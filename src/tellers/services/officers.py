@@ -6,12 +6,19 @@ still spends one hash, so the time taken does not tell which ids exist, and ever
 refusal has the same message. After :attr:`LockoutPolicy.attempts` consecutive failures
 the account is locked for :attr:`LockoutPolicy.duration` (OWASP ASVS 2.2.1); a correct
 password during the lock is refused too.
+
+Appointing an officer and locking an account are security events: each is written with
+its audit entry in one transaction of the unit of work (``uow.officers``, the same rows
+the web's officer store reads at log-in). The entries name the officers and the role,
+never a password or its hash. Ordinary failed log-ins only count towards the lock-out.
 """
 
 from __future__ import annotations
 
 import contextlib
 import functools
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
@@ -19,7 +26,8 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from tellers.domain.errors import LifecycleError
 from tellers.domain.ids import OfficerId
 from tellers.domain.officer import LockoutPolicy, Officer, OfficerAction, OfficerRole, can
-from tellers.services.ports import Clock
+from tellers.services.audit import record
+from tellers.services.ports import Clock, UnitOfWork
 from tellers.services.web_ports import OfficerStore
 
 __all__ = [
@@ -63,9 +71,20 @@ class NotPermitted(AuthenticationError):
 
 
 def appoint_officer(
-    *, officers: OfficerStore, officer_id: str, name: str, role: OfficerRole, password: str
+    *,
+    uow: UnitOfWork,
+    clock: Clock,
+    officer: OfficerId,
+    officer_id: str,
+    name: str,
+    role: OfficerRole,
+    password: str,
 ) -> Officer:
-    """Appoint an officer with a password (at least 12 characters).
+    """``officer`` appoints an officer with a password (at least 12 characters).
+
+    One transaction: the officer and the audit entry (``appoint_officer``: who appointed
+    whom, with what role). The password is hashed before the transaction begins, so the
+    deliberately slow hash does not hold the database's write lock.
 
     Raises:
         AuthenticationError: the password is too short.
@@ -74,11 +93,43 @@ def appoint_officer(
     if len(password) < MIN_PASSWORD:
         msg = f"an officer's password needs at least {MIN_PASSWORD} characters"
         raise AuthenticationError(msg)
-    officer = Officer(
+    appointed = Officer(
         id=OfficerId(officer_id), name=name, role=role, password_hash=_HASHER.hash(password)
     )
-    officers.add(officer)
-    return officer
+    with uow:
+        uow.officers.add(appointed)
+        record(
+            uow,
+            clock=clock,
+            officer=officer,
+            action="appoint_officer",
+            parameters={"officer": appointed.id, "name": name, "role": role.value},
+        )
+        uow.commit()
+    return appointed
+
+
+def _lock(uow: UnitOfWork, clock: Clock, locked: Officer, policy: LockoutPolicy) -> None:
+    """Store the locked account with its audit entry, in one transaction.
+
+    The entry is the account's own (nobody else is known to have acted): which account,
+    after how many failures, until when; never the password tried.
+    """
+    assert locked.locked_until is not None
+    with uow:
+        uow.officers.save(locked)
+        record(
+            uow,
+            clock=clock,
+            officer=locked.id,
+            action="officer_locked_out",
+            parameters={
+                "officer": locked.id,
+                "failed_logins": policy.attempts,
+                "locked_until": locked.locked_until.isoformat(),
+            },
+        )
+        uow.commit()
 
 
 def authenticate(
@@ -88,8 +139,13 @@ def authenticate(
     officer_id: str,
     password: str,
     policy: LockoutPolicy | None = None,
+    uow: Callable[[], AbstractContextManager[UnitOfWork]],
 ) -> Officer:
     """Check an officer's password, counting failures towards a lock-out.
+
+    ``uow`` opens a unit of work (the web context's pool): when a failure locks the
+    account, the lock and its audit entry are written through it in one transaction. It
+    is opened only then, so an ordinary log-in, with its slow hash, holds no connection.
 
     Raises:
         LoginRefused: unknown id or wrong password.
@@ -114,10 +170,12 @@ def authenticate(
         _HASHER.verify(found.password_hash, password)
     except (VerifyMismatchError, VerificationError, InvalidHashError) as err:
         after = found.after_failure(now, policy)
-        officers.save(after)
         if after.is_locked(now):
+            with uow() as unit:
+                _lock(unit, clock, after, policy)
             msg = "too many failed log-ins: this account is now locked for a while"
             raise AccountLocked(msg) from err
+        officers.save(after)
         msg = "wrong officer id or password"
         raise LoginRefused(msg) from err
     updated = found.after_success()

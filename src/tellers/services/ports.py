@@ -16,7 +16,10 @@ Secrecy rules every adapter must keep (see ``docs/architecture-lifecycle.md``):
 - credentials are stored only as keyed hashes; the per-contest key is kept apart
   (:meth:`CredentialRepository.set_key`);
 - the roll records *whether* and *how* someone voted, never *when*;
-- the audit log is append-only.
+- the audit log is append-only;
+- the outbox and officer repositories write the same rows as the web's stores
+  (:mod:`tellers.services.web_ports`), in this transaction, so an action that queues mail
+  or changes an account commits with its audit entry.
 
 ``save`` of a roll entry or a credential replaces a row another transaction may be
 replacing at the same moment (two casts with one credential): the adapter must make it
@@ -45,13 +48,16 @@ from tellers.domain.ids import (
     AffiliateId,
     BodyId,
     ContestId,
+    OfficerId,
     OrganisationId,
     PersonId,
     SectionName,
     TrackingCode,
 )
+from tellers.domain.mail import OutboxMessage
 from tellers.domain.membership import Membership
 from tellers.domain.nomination import Nomination
+from tellers.domain.officer import Officer
 from tellers.domain.organisation import Affiliate, Body, Organisation, Person
 from tellers.domain.postal import PostalBatch
 from tellers.domain.roll import Credential, RollEntry
@@ -62,7 +68,9 @@ __all__ = [
     "Clock",
     "ContestRepository",
     "CredentialRepository",
+    "OfficerRepository",
     "OrganisationRepository",
+    "OutboxRepository",
     "PeopleRepository",
     "PostalBatchRepository",
     "ResultRepository",
@@ -267,6 +275,38 @@ class AuditLog(Protocol):
         ...
 
 
+class OutboxRepository(Protocol):
+    """Queueing mail in the transaction that decides it (an invitation carries a code
+    that exists nowhere else, so the code's credential and its message commit together).
+
+    The same rows the web's :class:`~tellers.services.web_ports.OutboxStore` delivers
+    from; delivery (reading what is due, recording attempts) stays there.
+    """
+
+    def add_many(self, messages: Iterable[OutboxMessage]) -> int:
+        """Queue messages; returns how many. Raises AlreadyExists on a repeated id."""
+        ...
+
+
+class OfficerRepository(Protocol):
+    """Officers, in the transaction that logs what is done to their accounts.
+
+    The same rows the web's :class:`~tellers.services.web_ports.OfficerStore` reads at
+    each log-in; appointing an officer or locking an account goes through here, so the
+    change and its audit entry commit together.
+    """
+
+    def add(self, officer: Officer) -> None:
+        """Add an officer; AlreadyExists on a repeated id."""
+        ...
+
+    def find(self, officer_id: OfficerId) -> Officer | None: ...
+
+    def save(self, officer: Officer) -> None:
+        """Replace an existing officer; NotFound for an unknown id."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """One transaction over every repository (see module docstring)."""
 
@@ -288,6 +328,10 @@ class UnitOfWork(Protocol):
     def results(self) -> ResultRepository: ...
     @property
     def audit(self) -> AuditLog: ...
+    @property
+    def outbox(self) -> OutboxRepository: ...
+    @property
+    def officers(self) -> OfficerRepository: ...
 
     def __enter__(self) -> Self: ...
     def __exit__(

@@ -2,9 +2,12 @@
 the roll imports' progress.
 
 These stores sit beside the lifecycle's :class:`~tellers.services.ports.UnitOfWork`
-rather than inside it, so the lifecycle's adapters need not change to carry them. Each
-method is its own short transaction (an officer's log-in, a batch of queued messages, a
-delivery record). Adapters: :mod:`tellers.storage.web_memory` (tests) and
+rather than inside it. Each method is its own short transaction (an officer's log-in, a
+delivery record, a voter's receipt). What must commit with an audit entry or with
+credentials -- queueing invitations, reminders and result notices, appointing an
+officer, locking an account -- goes instead through the unit of work's ``outbox`` and
+``officers`` repositories, which write the same rows in the action's transaction.
+Adapters: :mod:`tellers.storage.web_memory` (tests) and
 :mod:`tellers.storage.sql.web` (SQLite, PostgreSQL).
 """
 

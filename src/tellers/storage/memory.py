@@ -31,18 +31,28 @@ from tellers.domain.ids import (
     BodyId,
     ContestId,
     CredentialId,
+    OfficerId,
     OrganisationId,
     PersonId,
     SectionName,
     TrackingCode,
 )
+from tellers.domain.mail import OutboxMessage
 from tellers.domain.membership import Membership, MembershipKind
 from tellers.domain.nomination import Nomination
+from tellers.domain.officer import Officer
 from tellers.domain.organisation import Affiliate, Body, Organisation, Person
 from tellers.domain.postal import PostalBatch
 from tellers.domain.roll import Credential, RollEntry
 
-__all__ = ["FixedClock", "MemoryStore", "MemoryUnitOfWork", "SystemClock"]
+__all__ = [
+    "OFFICERS_TABLE",
+    "OUTBOX_TABLE",
+    "FixedClock",
+    "MemoryStore",
+    "MemoryUnitOfWork",
+    "SystemClock",
+]
 
 K = TypeVar("K")
 V = TypeVar("V")
@@ -558,6 +568,44 @@ class _Audit:
         self.pending = []
 
 
+OUTBOX_TABLE = "web_outbox"
+"""The store's table of queued mail (shared with ``web_memory.MemoryOutbox``)."""
+OFFICERS_TABLE = "web_officers"
+"""The store's table of officers (shared with ``web_memory.MemoryOfficers``)."""
+
+
+class _Outbox:
+    def __init__(self, t: _Tx) -> None:
+        self._rows: _Table[str, OutboxMessage] = t.table(OUTBOX_TABLE)
+
+    def add_many(self, messages: Iterable[OutboxMessage]) -> int:
+        n = 0
+        for m in messages:
+            if m.id in self._rows:
+                raise _taken(m.id, "message")
+            self._rows.put(m.id, m)
+            n += 1
+        return n
+
+
+class _Officers:
+    def __init__(self, t: _Tx) -> None:
+        self._rows: _Table[OfficerId, Officer] = t.table(OFFICERS_TABLE)
+
+    def add(self, officer: Officer) -> None:
+        if officer.id in self._rows:
+            raise _taken(officer.id, "officer")
+        self._rows.put(officer.id, officer)
+
+    def find(self, officer_id: OfficerId) -> Officer | None:
+        return self._rows.get(officer_id)
+
+    def save(self, officer: Officer) -> None:
+        if officer.id not in self._rows:
+            raise _missing(officer.id, "officer")
+        self._rows.replace(officer.id, officer)
+
+
 class _Tx:
     """The overlays of one transaction."""
 
@@ -632,6 +680,14 @@ class MemoryUnitOfWork:
     @property
     def audit(self) -> _Audit:
         return self._repo("audit", _Audit)  # type: ignore[no-any-return]
+
+    @property
+    def outbox(self) -> _Outbox:
+        return self._repo("outbox", _Outbox)  # type: ignore[no-any-return]
+
+    @property
+    def officers(self) -> _Officers:
+        return self._repo("officers", _Officers)  # type: ignore[no-any-return]
 
     def __enter__(self) -> Self:
         self._tx = _Tx(self.store)

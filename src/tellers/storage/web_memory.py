@@ -2,6 +2,10 @@
 jobs), for tests.
 
 Each method is atomic under one lock, as each is one transaction in the SQL adapter.
+Officers and the outbox are also written by the lifecycle's unit of work (an
+appointment with its audit entry, invitations with their credentials): given a
+:class:`~tellers.storage.memory.MemoryStore`, these stores read and write that store's
+tables, as the SQL stores share the database with the SQL unit of work.
 """
 
 from __future__ import annotations
@@ -10,6 +14,7 @@ import threading
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from datetime import datetime
+from typing import cast
 
 from tellers.domain.errors import AlreadyExists, NotFound
 from tellers.domain.ids import OfficerId
@@ -17,6 +22,7 @@ from tellers.domain.mail import MailStatus, OutboxMessage
 from tellers.domain.officer import Officer
 from tellers.domain.presentation import Presentation
 from tellers.domain.roll_import import RollImportJob
+from tellers.storage.memory import OFFICERS_TABLE, OUTBOX_TABLE, MemoryStore
 
 __all__ = [
     "MemoryImportJobs",
@@ -28,10 +34,10 @@ __all__ = [
 
 
 class MemoryOfficers:
-    """Officers in a dict."""
+    """Officers in a dict (``rows``: a store's committed table, to share it)."""
 
-    def __init__(self) -> None:
-        self._rows: dict[OfficerId, Officer] = {}
+    def __init__(self, rows: dict[OfficerId, Officer] | None = None) -> None:
+        self._rows: dict[OfficerId, Officer] = rows if rows is not None else {}
         self._lock = threading.Lock()
 
     def add(self, officer: Officer) -> None:
@@ -56,10 +62,10 @@ class MemoryOfficers:
 
 
 class MemoryOutbox:
-    """Messages in insertion order."""
+    """Messages in insertion order (``rows``: a store's committed table, to share it)."""
 
-    def __init__(self) -> None:
-        self._rows: dict[str, OutboxMessage] = {}
+    def __init__(self, rows: dict[str, OutboxMessage] | None = None) -> None:
+        self._rows: dict[str, OutboxMessage] = rows if rows is not None else {}
         self._lock = threading.Lock()
 
     def add_many(self, messages: Iterable[OutboxMessage]) -> int:
@@ -143,11 +149,15 @@ class MemoryImportJobs:
 
 
 class MemoryWebStores:
-    """The in-memory web stores."""
+    """The in-memory web stores; on ``store``'s officer and outbox tables if given."""
 
-    def __init__(self) -> None:
-        self._officers = MemoryOfficers()
-        self._outbox = MemoryOutbox()
+    def __init__(self, store: MemoryStore | None = None) -> None:
+        if store is None:
+            store = MemoryStore()
+        self._officers = MemoryOfficers(
+            cast("dict[OfficerId, Officer]", store.table(OFFICERS_TABLE))
+        )
+        self._outbox = MemoryOutbox(cast("dict[str, OutboxMessage]", store.table(OUTBOX_TABLE)))
         self._presentation = MemoryPresentation()
         self._jobs = MemoryImportJobs()
 

@@ -89,7 +89,6 @@ def _invitations(ctx: WebContext, officer: OfficerId, cid: str) -> dict[str, Any
             uow=uow,
             clock=ctx.clock,
             officer=officer,
-            outbox=ctx.stores.outbox,
             contest_id=cid,
             base_url=ctx.settings.base_url,
         )
@@ -107,7 +106,6 @@ def _reminders(ctx: WebContext, officer: OfficerId, cid: str) -> dict[str, Any]:
             uow=uow,
             clock=ctx.clock,
             officer=officer,
-            outbox=ctx.stores.outbox,
             contest_id=cid,
             base_url=ctx.settings.base_url,
         )
@@ -124,7 +122,6 @@ def _result_notice(ctx: WebContext, officer: OfficerId, cid: str) -> dict[str, A
             uow=uow,
             clock=ctx.clock,
             officer=officer,
-            outbox=ctx.stores.outbox,
             contest_id=cid,
             base_url=ctx.settings.base_url,
         )

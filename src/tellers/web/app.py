@@ -97,7 +97,7 @@ def memory_context(
     shared = store if store is not None else MemoryStore()
     return WebContext(
         uow_factory=lambda: MemoryUnitOfWork(shared),
-        stores=stores if stores is not None else MemoryWebStores(),
+        stores=stores if stores is not None else MemoryWebStores(shared),
         clock=clock if clock is not None else SystemClock(),
         settings=settings or WebSettings(secret_key="test-" + "x" * 40, secure_cookies=False),
         serialise=True,

@@ -80,13 +80,16 @@ def seed_demo(ctx: WebContext, *, passwords: dict[str, str] | None = None) -> De
         ("scrutineer", OfficerRole.SCRUTINEER),
         ("observer", OfficerRole.OBSERVER),
     ):
-        officers.appoint_officer(
-            officers=ctx.stores.officers,
-            officer_id=oid,
-            name=oid.replace("-", " ").title(),
-            role=role,
-            password=pw[oid],
-        )
+        with ctx.uow() as uow:
+            officers.appoint_officer(
+                uow=uow,
+                clock=clock,
+                officer=RO,
+                officer_id=oid,
+                name=oid.replace("-", " ").title(),
+                role=role,
+                password=pw[oid],
+            )
     org = "demo-party"
     with ctx.uow() as uow:
         organisations.create_organisation(

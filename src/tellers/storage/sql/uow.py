@@ -61,14 +61,17 @@ from tellers.domain.ids import (
     TrackingCode,
 )
 from tellers.domain.lifecycle import Phase
+from tellers.domain.mail import OutboxMessage
 from tellers.domain.membership import Membership, MembershipKind, Standing
 from tellers.domain.nomination import Nomination
+from tellers.domain.officer import Officer
 from tellers.domain.organisation import Affiliate, AffiliateKind, Body, Organisation, Person
 from tellers.domain.postal import PaperOutcome, PostalBatch
 from tellers.domain.roll import Credential, CredentialStatus, RollEntry
 from tellers.storage.sql import codec
 from tellers.storage.sql.engine import SQLITE_BULK_CACHE_KIB, SQLITE_CACHE_KIB, Database
 from tellers.storage.sql.prefetch import prefetched
+from tellers.storage.sql.web import SqlOfficers, SqlOutbox
 
 __all__ = ["SqlUnitOfWork"]
 
@@ -139,6 +142,8 @@ class SqlUnitOfWork:
         self._postal = _Postal(self)
         self._results = _Results(self)
         self._audit = _Audit(self)
+        self._outbox = _Outbox(self)
+        self._officers = _Officers(self)
         self._tx_hooks: list[Callable[[], None]] = []
         self._streams = 0
         self._big_cache = False
@@ -483,6 +488,14 @@ class SqlUnitOfWork:
     @property
     def audit(self) -> _Audit:
         return self._audit
+
+    @property
+    def outbox(self) -> _Outbox:
+        return self._outbox
+
+    @property
+    def officers(self) -> _Officers:
+        return self._officers
 
 
 def _missing(key: object, kind: str) -> NotFound:
@@ -1406,3 +1419,85 @@ class _Audit(_Repo):
     def iter(self) -> Iterator[AuditEntry]:
         for row in self.uow.stream(f"{self._SELECT} ORDER BY sequence"):
             yield self._entry(row)
+
+
+_OUTBOX_COLUMNS = (
+    "id",
+    "kind",
+    "contest_id",
+    "recipient",
+    "subject",
+    "body",
+    "created_at",
+    "status",
+    "attempts",
+    "next_attempt_at",
+    "last_error",
+    "sent_at",
+    "server_reply",
+)
+
+
+class _Outbox(_Repo):
+    """Queueing into ``web_outbox`` (the table :class:`SqlOutbox` delivers from), in this
+    transaction: an invitation's code and its credential commit or vanish together."""
+
+    _INSERT = (
+        f"INSERT INTO web_outbox ({', '.join(_OUTBOX_COLUMNS)}) "  # noqa: S608
+        f"VALUES ({', '.join('?' for _ in _OUTBOX_COLUMNS)})"
+    )
+
+    def add_many(self, messages: Iterable[OutboxMessage]) -> int:
+        rows = (
+            tuple(row[c] for c in _OUTBOX_COLUMNS) for row in (SqlOutbox.row(m) for m in messages)
+        )
+        try:
+            return self.uow.many(self._INSERT, rows)
+        except self.uow.errors.integrity as err:
+            detail = str(err).strip().splitlines()[0]
+            if "unique" not in detail.lower() and "duplicate" not in detail.lower():
+                raise
+            msg = f"a message is already queued ({detail})"
+            raise AlreadyExists(msg) from err
+
+
+_OFFICER_COLUMNS = ("id", "name", "role", "password_hash", "failed_logins", "locked_until")
+
+
+class _Officers(_Repo):
+    """Officers in ``web_officers`` (the table :class:`SqlOfficers` reads at log-in), in
+    this transaction: an appointment or a lock-out commits with its audit entry."""
+
+    _SELECT = f"SELECT {', '.join(_OFFICER_COLUMNS)} FROM web_officers"  # noqa: S608
+
+    @staticmethod
+    def _values(officer: Officer) -> tuple[Any, ...]:
+        row = SqlOfficers.row(officer)
+        return tuple(row[c] for c in _OFFICER_COLUMNS)
+
+    def add(self, officer: Officer) -> None:
+        self._insert(
+            f"INSERT INTO web_officers ({', '.join(_OFFICER_COLUMNS)}) "  # noqa: S608
+            f"VALUES ({', '.join('?' for _ in _OFFICER_COLUMNS)})",
+            self._values(officer),
+            officer.id,
+            "officer",
+        )
+
+    def find(self, officer_id: OfficerId) -> Officer | None:
+        row = self.uow.one(f"{self._SELECT} WHERE id = ?{self.uow.for_update}", (officer_id,))
+        return (
+            None
+            if row is None
+            else SqlOfficers.officer(dict(zip(_OFFICER_COLUMNS, row, strict=True)))
+        )
+
+    def save(self, officer: Officer) -> None:
+        values = self._values(officer)
+        cur = self.uow.execute(
+            "UPDATE web_officers SET name = ?, role = ?, password_hash = ?, failed_logins = ?, "
+            "locked_until = ? WHERE id = ?",
+            (*values[1:], values[0]),
+        )
+        if cur.rowcount != 1:
+            raise _missing(officer.id, "officer")

@@ -4,10 +4,13 @@ the roll imports' progress.
 Tables of their own (``web_officers``, ``web_outbox``, ``web_presentation``, created by
 the migration ``w001_web_tables``; ``web_import_jobs``, by ``w004_import_jobs``),
 described here as SQLAlchemy Core metadata. Each method is one short transaction on the
-shared :class:`Database`; reads go through :func:`~tellers.storage.sql.reader.reader`,
-so on SQLite they never wait for a long write such as a roll import. Instants are stored
-as ISO 8601 text in UTC, as in the lifecycle's tables, so SQLite and PostgreSQL hold the
-same values and text order is time order.
+shared :class:`Database` (officer actions and queued mail that must commit with an audit
+entry are written by the unit of work instead, in the same tables, through
+:meth:`SqlOfficers.row` and :meth:`SqlOutbox.row`); reads go through
+:func:`~tellers.storage.sql.reader.reader`, so on SQLite they never wait for a long
+write such as a roll import. Instants are stored as ISO 8601 text in UTC, as in the
+lifecycle's tables, so SQLite and PostgreSQL hold the same values and text order is
+time order.
 """
 
 from __future__ import annotations
@@ -117,7 +120,9 @@ class SqlOfficers:
     def __init__(self, database: Database) -> None:
         self._db = database
 
-    def _row(self, o: Officer) -> dict[str, Any]:
+    @staticmethod
+    def row(o: Officer) -> dict[str, Any]:
+        """The table row of an officer (the unit of work writes the same rows)."""
         return {
             "id": o.id,
             "name": o.name,
@@ -128,20 +133,21 @@ class SqlOfficers:
         }
 
     @staticmethod
-    def _officer(r: Any) -> Officer:
+    def officer(r: Mapping[Any, Any]) -> Officer:
+        """The officer of a table row (by column name)."""
         return Officer(
-            id=OfficerId(r.id),
-            name=r.name,
-            role=OfficerRole(r.role),
-            password_hash=r.password_hash,
-            failed_logins=r.failed_logins,
-            locked_until=_parse(r.locked_until),
+            id=OfficerId(r["id"]),
+            name=r["name"],
+            role=OfficerRole(r["role"]),
+            password_hash=r["password_hash"],
+            failed_logins=r["failed_logins"],
+            locked_until=_parse(r["locked_until"]),
         )
 
     def add(self, officer: Officer) -> None:
         try:
             with self._db.engine.begin() as conn:
-                conn.execute(insert(officers_table).values(**self._row(officer)))
+                conn.execute(insert(officers_table).values(**self.row(officer)))
         except IntegrityError as err:
             msg = f"officer {officer.id!r} already exists"
             raise AlreadyExists(msg) from err
@@ -151,14 +157,14 @@ class SqlOfficers:
             r = conn.execute(
                 select(officers_table).where(officers_table.c.id == officer_id)
             ).first()
-        return None if r is None else self._officer(r)
+        return None if r is None else self.officer(r._mapping)
 
     def save(self, officer: Officer) -> None:
         with self._db.engine.begin() as conn:
             done = conn.execute(
                 update(officers_table)
                 .where(officers_table.c.id == officer.id)
-                .values(**self._row(officer))
+                .values(**self.row(officer))
             )
             if done.rowcount != 1:
                 msg = f"no officer {officer.id!r}"
@@ -167,7 +173,7 @@ class SqlOfficers:
     def all(self) -> tuple[Officer, ...]:
         with reader(self._db).connect() as conn:
             rows = conn.execute(select(officers_table).order_by(officers_table.c.id)).all()
-        return tuple(self._officer(r) for r in rows)
+        return tuple(self.officer(r._mapping) for r in rows)
 
 
 class SqlOutbox:
@@ -177,7 +183,8 @@ class SqlOutbox:
         self._db = database
 
     @staticmethod
-    def _row(m: OutboxMessage) -> dict[str, Any]:
+    def row(m: OutboxMessage) -> dict[str, Any]:
+        """The table row of a message (the unit of work queues the same rows)."""
         return {
             "id": m.id,
             "kind": m.kind.value,
@@ -215,7 +222,7 @@ class SqlOutbox:
         )
 
     def add_many(self, messages: Iterable[OutboxMessage]) -> int:
-        rows = [self._row(m) for m in messages]
+        rows = [self.row(m) for m in messages]
         if not rows:
             return 0
         try:
@@ -243,7 +250,7 @@ class SqlOutbox:
             conn.execute(
                 update(outbox_table)
                 .where(outbox_table.c.id == message.id)
-                .values(**self._row(message))
+                .values(**self.row(message))
             )
 
     def recent(

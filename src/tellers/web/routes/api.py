@@ -366,6 +366,7 @@ def login(request: Request, body: LoginIn) -> SessionOut:
         officer_id=body.officer_id,
         password=body.password,
         policy=ctx.settings.lockout,
+        uow=ctx.uow,
     )
     log_in(request, officer)
     return SessionOut(

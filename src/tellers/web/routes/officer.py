@@ -67,6 +67,7 @@ def login_submit(
             officer_id=officer_id,
             password=password,
             policy=ctx.settings.lockout,
+            uow=ctx.uow,
         )
     except officers.AuthenticationError as err:
         status = 423 if isinstance(err, officers.AccountLocked) else 401
@@ -196,15 +197,18 @@ def appoint(
 ) -> Response:
     """Appoint an officer (returning officers only)."""
     check_csrf(request, csrf)
-    require_officer(request, OfficerAction.ADMINISTER)
+    by = require_officer(request, OfficerAction.ADMINISTER)
     ctx = context_of(request)
-    officers.appoint_officer(
-        officers=ctx.stores.officers,
-        officer_id=officer_id.strip(),
-        name=name.strip(),
-        role=OfficerRole(role),
-        password=password,
-    )
+    with ctx.uow() as uow:
+        officers.appoint_officer(
+            uow=uow,
+            clock=ctx.clock,
+            officer=by.id,
+            officer_id=officer_id.strip(),
+            name=name.strip(),
+            role=OfficerRole(role),
+            password=password,
+        )
     flash(request, f"{name} appointed as {role}.")
     return _see_other("/officer")
 
