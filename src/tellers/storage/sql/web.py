@@ -28,6 +28,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    event,
     func,
     insert,
     select,
@@ -41,7 +42,7 @@ from tellers.domain.mail import MailKind, MailStatus, OutboxMessage
 from tellers.domain.officer import Officer, OfficerRole
 from tellers.domain.presentation import BallotOrder, Presentation
 from tellers.domain.roll_import import ImportProblem, ImportStage, RollImportJob
-from tellers.storage.sql.engine import Database
+from tellers.storage.sql.engine import Database, connect
 from tellers.storage.sql.reader import reader
 
 __all__ = ["SqlWebStores", "web_metadata"]
@@ -308,10 +309,20 @@ class SqlImportJobs:
 
     The problems of a refused file are kept as one JSON array (they are written once,
     when the file has been read, and read back whole by the report).
+
+    **On a SQLite file the jobs live in a file of their own beside it** (``tellers.db``:
+    ``tellers.db-jobs``). An import is one transaction, and SQLite has one writer: progress
+    written to the database being imported into would wait for the import's commit, so
+    the officer's bar would stand still and then jump to the end. The side file has its
+    own write lock, so the progress moves while the import runs, and every worker of the
+    app still reads the same row. Job progress is working state, not a record (the audit
+    log holds the import itself), so the side file needs no backup. On PostgreSQL, where
+    one transaction's writes never wait for another's unless they touch the same rows,
+    and on an in-memory SQLite database, the jobs stay in the database's own table.
     """
 
     def __init__(self, database: Database) -> None:
-        self._db = database
+        self._db = _jobs_database(database)
 
     @staticmethod
     def _row(job: RollImportJob) -> dict[str, Any]:
@@ -378,6 +389,18 @@ class SqlImportJobs:
         with reader(self._db).connect() as conn:
             r = conn.execute(select(t).where(t.c.id == job_id)).first()
         return None if r is None else self._job(r)
+
+
+def _jobs_database(database: Database) -> Database:
+    """Where a database's import jobs are kept (see :class:`SqlImportJobs`)."""
+    path = database.engine.url.database
+    if not database.is_sqlite or path in (None, "", ":memory:"):
+        return database
+    side = connect(f"sqlite:///{path}-jobs")
+    import_jobs_table.create(side.engine, checkfirst=True)
+    # gone with the database it serves
+    event.listen(database.engine, "engine_disposed", lambda _engine: side.dispose())
+    return side
 
 
 class SqlWebStores:
