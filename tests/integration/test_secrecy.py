@@ -2,7 +2,9 @@
 
 10,000 voters cast ballots through the real services on the SQL store (SQLite, and
 PostgreSQL when ``TELLERS_TEST_POSTGRES_URL`` is set), in an order unrelated to their
-ids, as real voters do; then voting closes and the count is made. The adversary, holding
+ids, as real voters do -- once with one transaction per cast, and once with 64 casts
+per transaction, as the web server's group commit and the replays commit them; then
+voting closes and the count is made. The adversary, holding
 the whole database (files included) and the logs, tries to link voters to ballots:
 
 - by **every ordering** the store offers of the voters who voted (the roll and the
@@ -87,8 +89,17 @@ SPEC = {
 }
 
 
-def _run(database: Database, n: int) -> dict[str, str]:
-    """Run the election; returns the truth: person id -> ballot id (adversary never sees it)."""
+GROUP = 64
+"""Casts per transaction in the grouped runs: the web's group commit at its largest
+(``CastBatcher.max_group``); ``tellers replay`` and the demo commit 200 at a time."""
+
+
+def _run(database: Database, n: int, group: int = 1) -> dict[str, str]:
+    """Run the election; returns the truth: person id -> ballot id (adversary never sees it).
+
+    ``group`` > 1 casts through :func:`voting.cast_ballots`, that many voters per
+    transaction, as the web server's group commit and the replays do.
+    """
     uow = SqlUnitOfWork(database)
     clock = FixedClock(datetime(2024, 6, 1, 9, 0, tzinfo=UTC))
     organisations.create_organisation(
@@ -104,14 +115,29 @@ def _run(database: Database, n: int) -> dict[str, str]:
     order = list(issued)
     rng.shuffle(order)
     code_of: dict[str, str] = {}
-    for cred in order:
-        clock.advance(timedelta(seconds=1))
-        ranking = list(OPTIONS)
-        rng.shuffle(ranking)
-        receipt = voting.cast_ballot(
-            uow=uow, contest_id="c1", credential=cred.code, ranking=ranking[: rng.randint(1, 4)]
-        )
-        code_of[cred.person_id] = receipt.tracking_code
+    for start in range(0, len(order), group):
+        part = order[start : start + group]
+        casts = []
+        for _ in part:
+            clock.advance(timedelta(seconds=1))
+            ranking = list(OPTIONS)
+            rng.shuffle(ranking)
+            casts.append(ranking[: rng.randint(1, 4)])
+        if group == 1:
+            receipts: list[Any] = [
+                voting.cast_ballot(
+                    uow=uow, contest_id="c1", credential=part[0].code, ranking=casts[0]
+                )
+            ]
+        else:
+            receipts = voting.cast_ballots(
+                uow=uow,
+                contest_id="c1",
+                casts=[(cred.code, ranking) for cred, ranking in zip(part, casts, strict=True)],
+            )
+        for cred, receipt in zip(part, receipts, strict=True):
+            assert isinstance(receipt, voting.Receipt), receipt
+            code_of[cred.person_id] = receipt.tracking_code
     contests.close_voting(uow=uow, clock=clock, officer=RO, contest_id="c1")
     results.count(uow=uow, clock=clock, officer=RO, contest_id="c1")
     uow.close()
@@ -380,8 +406,8 @@ def _after_remedy(database: Database, truth: dict[str, str]) -> dict[str, float]
     return out
 
 
-def _measure(database: Database, log: Callable[[], str]) -> Measured:
-    truth = _run(database, N)
+def _measure(database: Database, log: Callable[[], str], group: int = 1) -> Measured:
+    truth = _run(database, N, group)
     backend = database.backend
     orderings: dict[str, float] = {}
     wal: dict[str, float] = {}
@@ -421,7 +447,8 @@ def _measure(database: Database, log: Callable[[], str]) -> Measured:
     # The remedy proposed to the SQL store, applied to the same database, measured again.
     after = _after_remedy(database, truth)
     chance = 1 / len(truth)
-    lines = [f"secrecy on {backend}, N = {len(truth)}, chance 1/N = {chance:.6f}"]
+    how = "one transaction per cast" if group == 1 else f"{group} casts per transaction"
+    lines = [f"secrecy on {backend}, {how}, N = {len(truth)}, chance 1/N = {chance:.6f}"]
     for name, acc in sorted({**orderings, **wal}.items(), key=lambda kv: -kv[1]):
         lines.append(f"  {acc:.6f}  ({acc * len(truth):.0f} correct)  {name}")
     lines.append("  after the proposed remedy at the close:")
@@ -442,22 +469,28 @@ def _measure(database: Database, log: Callable[[], str]) -> Measured:
 REPORT: list[str] = []
 
 
-@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+@pytest.fixture(
+    scope="module",
+    params=[("sqlite", 1), ("sqlite", GROUP), ("postgresql", 1), ("postgresql", GROUP)],
+    ids=["sqlite", "sqlite-grouped", "postgresql", "postgresql-grouped"],
+)
 def measured(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Measured]:
-    """The election run once per backend, and what the adversary found."""
+    """The election run once per backend and way of committing, and what the adversary
+    found."""
+    backend, group = request.param
     handler = _Collect()
     root = logging.getLogger()
     old_level = root.level
     root.addHandler(handler)
     root.setLevel(logging.DEBUG)
     try:
-        if request.param == "sqlite":
+        if backend == "sqlite":
             db = connect(f"sqlite:///{tmp_path_factory.mktemp('secrecy') / 'tellers.db'}")
             migrate(db)
             try:
-                yield _measure(db, handler.text)
+                yield _measure(db, handler.text, group)
             finally:
                 db.dispose()
             return
@@ -471,7 +504,7 @@ def measured(
         db = connect(url, schema=schema)
         try:
             migrate(db)
-            yield _measure(db, handler.text)
+            yield _measure(db, handler.text, group)
         finally:
             db.dispose()
             with admin.begin() as conn:
