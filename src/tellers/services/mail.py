@@ -22,13 +22,16 @@ credential whose code was shown to nobody.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from tellers.crypto.random import random_hex
 from tellers.domain.errors import PollNotOpen, WrongPhase
-from tellers.domain.ids import ContestId, OfficerId
+from tellers.domain.ids import ContestId, OfficerId, PersonId
 from tellers.domain.lifecycle import Phase
 from tellers.domain.mail import MailKind, OutboxMessage, RetryPolicy
+from tellers.domain.organisation import Person
+from tellers.domain.roll import IssuedCredential
 from tellers.notify.outbox import DeliveryReport, Sender, deliver_due
 from tellers.services.audit import record
 from tellers.services.credentials import issue_credentials_in
@@ -65,6 +68,24 @@ def _message(
         body=body,
         created_at=clock.now(),
     )
+
+
+def _letters(
+    clock: Clock,
+    kind: MailKind,
+    contest_id: str,
+    subject: str,
+    letters: Iterable[tuple[Person, str]],
+) -> tuple[list[OutboxMessage], int]:
+    """The messages of a mailing, and how many of its people have no e-mail address."""
+    messages: list[OutboxMessage] = []
+    missing = 0
+    for person, body in letters:
+        if not person.email:
+            missing += 1
+            continue
+        messages.append(_message(clock, kind, contest_id, person.email, subject, body))
+    return messages, missing
 
 
 def _log(
@@ -104,19 +125,15 @@ def queue_invitations(
     with uow:
         issued = issue_credentials_in(uow, clock=clock, officer=officer, contest_id=contest_id)
         contest = uow.contests.get(ContestId(contest_id))
-        messages = []
-        missing = 0
-        for cred in issued:
+
+        def invitation(cred: IssuedCredential) -> tuple[Person, str]:
             person = uow.people.get(cred.person_id)
-            if not person.email:
-                missing += 1
-                continue
             paper = (
                 f"\nYou may instead return the postal ballot paper numbered {cred.paper_number}.\n"
                 if cred.paper_number is not None
                 else ""
             )
-            body = (
+            return person, (
                 f"Dear {person.name},\n\n"
                 f"You are invited to vote in: {contest.title}.\n\n"
                 "Vote online by following this link:\n"
@@ -126,16 +143,14 @@ def queue_invitations(
                 "The code can be used once. Keep it private: nobody from the organisation will "
                 "ask you for it. Your vote is secret: the code is not linked to your ballot.\n"
             )
-            messages.append(
-                _message(
-                    clock,
-                    MailKind.INVITATION,
-                    contest.id,
-                    person.email,
-                    f"Your vote: {contest.title}",
-                    body,
-                )
-            )
+
+        messages, missing = _letters(
+            clock,
+            MailKind.INVITATION,
+            contest.id,
+            f"Your vote: {contest.title}",
+            (invitation(cred) for cred in issued),
+        )
         summary = QueueSummary(queued=uow.outbox.add_many(messages), without_address=missing)
         _log(uow, clock, officer, "queue_invitations", contest_id, summary)
         uow.commit()
@@ -165,30 +180,24 @@ def queue_reminders(
         waiting = [
             e.person_id for e in uow.roll.iter(contest.id) if e.section is not None and not e.voted
         ]
-        messages = []
-        missing = 0
-        for person_id in waiting:
+
+        def reminder(person_id: PersonId) -> tuple[Person, str]:
             person = uow.people.get(person_id)
-            if not person.email:
-                missing += 1
-                continue
-            body = (
+            return person, (
                 f"Dear {person.name},\n\n"
                 f"Voting is open in: {contest.title}, and our records show you have not voted "
                 f"yet.\nVote at {base_url.rstrip('/')}/vote with the code from your invitation. "
                 "If you have lost it, ask the returning officer for a new one.\n\n"
                 "If you have voted in the last few minutes, please ignore this message.\n"
             )
-            messages.append(
-                _message(
-                    clock,
-                    MailKind.REMINDER,
-                    contest.id,
-                    person.email,
-                    f"Reminder: {contest.title}",
-                    body,
-                )
-            )
+
+        messages, missing = _letters(
+            clock,
+            MailKind.REMINDER,
+            contest.id,
+            f"Reminder: {contest.title}",
+            (reminder(person_id) for person_id in waiting),
+        )
         summary = QueueSummary(queued=uow.outbox.add_many(messages), without_address=missing)
         _log(uow, clock, officer, "queue_reminders", contest_id, summary)
         uow.commit()
