@@ -13,7 +13,6 @@ the reason, when Chromium is missing.
 from __future__ import annotations
 
 import os
-import socket
 import tempfile
 import threading
 import time
@@ -32,6 +31,7 @@ from tellers.web.app import create_app
 from tellers.web.demo import DemoElection, seed_demo
 from tellers.web.deps import WebContext
 from tests.web.cookies import shows
+from tests.web.loopback import free_port
 
 CHROMIUM = Path("/usr/bin/chromium")
 REPO = Path(__file__).resolve().parents[2]
@@ -71,16 +71,10 @@ class Server:
         return [c for _p, c in self.demo.codes[contest]]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     db = tmp_path_factory.mktemp("browser") / "tellers.db"
-    port = _free_port()
+    port = free_port()
     url = f"http://127.0.0.1:{port}"
     ctx = build_context(
         database_url=f"sqlite:///{db}", base_url=url, secure_cookies=False, secret_key="k" * 48

@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import socket
-import subprocess
 import sys
 import threading
 import time
@@ -40,6 +38,7 @@ from tests.web.conftest import (
     page,
     scratch_database,
 )
+from tests.web.loopback import free_port, serving
 
 RO = ("returning-officer", "demo-returning-officer")
 ORG = "demo-party"
@@ -220,15 +219,9 @@ def test_a_second_context_sees_the_import_move_and_finish(
 # -- uvicorn processes: --workers 2, and a separate server --------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @contextlib.contextmanager
 def _server(url: str, *, workers: int) -> Iterator[str]:
-    port = _free_port()
+    port = free_port()
     base = f"http://127.0.0.1:{port}"
     env = {
         **os.environ,
@@ -252,28 +245,8 @@ def _server(url: str, *, workers: int) -> Iterator[str]:
         "--log-level",
         "warning",
     ]
-    proc = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)  # noqa: S603
-    try:
-        for _ in range(300):
-            with contextlib.suppress(httpx.HTTPError):
-                if httpx.get(base + "/healthz", timeout=1).status_code == 200:
-                    break
-            if proc.poll() is not None:
-                out = proc.stdout.read().decode() if proc.stdout else ""
-                pytest.fail(f"the server stopped: {out}")
-            time.sleep(0.1)
-        else:
-            pytest.fail("the server did not start")
+    with serving(command, env, base):
         yield base
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(5)
-        if proc.stdout:
-            proc.stdout.close()
 
 
 @contextlib.contextmanager

@@ -4,15 +4,11 @@ notice, receipts on request, retries and the record of delivery."""
 
 from __future__ import annotations
 
-import email
-import socket
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from datetime import timedelta
 from email.message import Message
 
 import pytest
-from aiosmtpd.controller import Controller
 
 from tellers.domain.ids import OfficerId
 from tellers.domain.mail import ERASED, MailStatus, RetryPolicy
@@ -20,41 +16,16 @@ from tellers.notify.smtp import SmtpSender, SmtpSettings
 from tellers.services import contests, mail
 from tellers.storage.memory import MemoryUnitOfWork
 from tests.web.conftest import Site, csrf_of, page
+from tests.web.loopback import Inbox, free_port, smtp_server
 
 RO = OfficerId("returning-officer")
 LEADER = "leader-2026"
 
 
-@dataclass
-class Inbox:
-    """What the SMTP server received."""
-
-    messages: list[Message] = field(default_factory=list)
-
-    async def handle_DATA(self, server, session, envelope):  # type: ignore[no-untyped-def]  # noqa: N802
-        self.messages.append(email.message_from_bytes(envelope.content))
-        return "250 Message accepted for delivery"
-
-    def to(self, address: str) -> list[Message]:
-        return [m for m in self.messages if m["To"] == address]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture
 def smtp() -> Iterator[tuple[Inbox, SmtpSender]]:
-    inbox = Inbox()
-    port = _free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
+    with smtp_server() as (inbox, port):
         yield inbox, SmtpSender(SmtpSettings(host="127.0.0.1", port=port, sender="ro@example.org"))
-    finally:
-        controller.stop()
 
 
 def _body(m: Message) -> str:
@@ -173,7 +144,7 @@ def test_a_voter_can_ask_for_the_receipt_by_e_mail(site: Site, smtp, client) -> 
 
 def test_a_refused_connection_is_retried_then_given_up(site: Site) -> None:
     _invite(site, "treasurer")
-    dead = SmtpSender(SmtpSettings(host="127.0.0.1", port=_free_port(), timeout=2))
+    dead = SmtpSender(SmtpSettings(host="127.0.0.1", port=free_port(), timeout=2))
     policy = RetryPolicy(attempts=2, first_wait=timedelta(minutes=1))
     outbox = site.ctx.stores.outbox
     first = mail.deliver(outbox=outbox, sender=dead, clock=site.clock, policy=policy)

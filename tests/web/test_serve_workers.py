@@ -7,42 +7,20 @@ A real ``tellers serve`` process, real HTTP on loopback, a real SMTP server (aio
 from __future__ import annotations
 
 import contextlib
-import email
 import os
-import socket
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from email.message import Message
 from pathlib import Path
 
 import httpx
-import pytest
-from aiosmtpd.controller import Controller
 
 from tellers.domain.mail import MailKind, OutboxMessage
 from tellers.storage.sql import connect
 from tellers.storage.sql.web import SqlWebStores
-
-
-@dataclass
-class Inbox:
-    """What the SMTP server received."""
-
-    messages: list[Message] = field(default_factory=list)
-
-    async def handle_DATA(self, server, session, envelope):  # type: ignore[no-untyped-def]  # noqa: N802
-        self.messages.append(email.message_from_bytes(envelope.content))
-        return "250 Message accepted for delivery"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+from tests.web.loopback import free_port, serving, smtp_server
 
 
 def _children(pid: int) -> list[str]:
@@ -60,7 +38,7 @@ def _children(pid: int) -> list[str]:
 
 @contextlib.contextmanager
 def _serve(db: Path, smtp_port: int) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
-    port = _free_port()
+    port = free_port()
     base = f"http://127.0.0.1:{port}"
     env = {k: v for k, v in os.environ.items() if not k.startswith("TELLERS_")}
     env["TELLERS_DATABASE_URL"] = f"sqlite:///{db}"
@@ -78,97 +56,70 @@ def _serve(db: Path, smtp_port: int) -> Iterator[tuple[str, subprocess.Popen[byt
         "--smtp-port",
         str(smtp_port),
     ]
-    proc = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)  # noqa: S603
-    try:
-        for _ in range(600):
-            with contextlib.suppress(httpx.HTTPError):
-                if httpx.get(base + "/healthz", timeout=1).status_code == 200:
-                    break
-            if proc.poll() is not None:
-                out = proc.stdout.read().decode() if proc.stdout else ""
-                pytest.fail(f"the server stopped: {out}")
-            time.sleep(0.1)
-        else:
-            pytest.fail("the server did not start")
+    with serving(command, env, base) as proc:
         yield base, proc
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(5)
-        if proc.stdout:
-            proc.stdout.close()
 
 
 def test_two_workers_share_sessions_and_the_supervisor_delivers_mail(tmp_path: Path) -> None:
-    inbox = Inbox()
-    smtp_port = _free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=smtp_port)
-    controller.start()
     db = tmp_path / "tellers.db"
-    try:
-        with _serve(db, smtp_port) as (base, proc):
-            workers = [c for c in _children(proc.pid) if "spawn_main" in c]
-            assert len(workers) == 2, _children(proc.pid)
+    with smtp_server() as (inbox, smtp_port), _serve(db, smtp_port) as (base, proc):
+        workers = [c for c in _children(proc.pid) if "spawn_main" in c]
+        assert len(workers) == 2, _children(proc.pid)
 
-            # the demo was seeded once, by the supervising process: its output names the
-            # officers' passwords; log in as the returning officer
-            assert proc.stdout is not None
-            seen = b""
-            while b"Invitation links" not in seen:
-                line = proc.stdout.readline()
-                assert line, seen.decode()
-                seen += line
-            text = seen.decode()
-            credentials = [
-                line.split()
-                for line in text.splitlines()
-                if line.startswith("  ") and " / " in line
-            ]
-            officer_id, _, password = next(c for c in credentials if "returning" in c[0])
-            with httpx.Client(base_url=base, timeout=30) as client:
-                login = client.get("/officer/login")
-                token = login.text.split('name="csrf" value="', 1)[1].split('"', 1)[0]
-                r = client.post(
-                    "/officer/login",
-                    data={
-                        "officer_id": officer_id,
-                        "password": password,
-                        "csrf": token,
-                        "next": "/officer",
-                    },
-                )
-                assert r.status_code in (200, 303), r.text
-                cookies = client.cookies
-            # the session works whichever worker answers: fresh connections each time
-            for _ in range(12):
-                with httpx.Client(base_url=base, cookies=cookies, timeout=30) as fresh:
-                    answer = fresh.get("/officer", headers={"connection": "close"})
-                assert answer.status_code == 200
-                assert "Log in" not in answer.text
-
-            # a message put in the outbox is delivered by the supervising process
-            database = connect(f"sqlite:///{db}")
-            SqlWebStores(database).outbox.add_many(
-                [
-                    OutboxMessage(
-                        id="a" * 32,
-                        kind=MailKind.RESULT,
-                        contest_id="nec-2026",
-                        to="reader@example.org",
-                        subject="Result",
-                        body="The result is declared.",
-                        created_at=datetime.now(UTC),
-                    )
-                ]
+        # the demo was seeded once, by the supervising process: its output names the
+        # officers' passwords; log in as the returning officer
+        assert proc.stdout is not None
+        seen = b""
+        while b"Invitation links" not in seen:
+            line = proc.stdout.readline()
+            assert line, seen.decode()
+            seen += line
+        text = seen.decode()
+        credentials = [
+            line.split()
+            for line in text.splitlines()
+            if line.startswith("  ") and " / " in line
+        ]
+        officer_id, _, password = next(c for c in credentials if "returning" in c[0])
+        with httpx.Client(base_url=base, timeout=30) as client:
+            login = client.get("/officer/login")
+            token = login.text.split('name="csrf" value="', 1)[1].split('"', 1)[0]
+            r = client.post(
+                "/officer/login",
+                data={
+                    "officer_id": officer_id,
+                    "password": password,
+                    "csrf": token,
+                    "next": "/officer",
+                },
             )
-            database.dispose()
-            for _ in range(200):
-                if inbox.messages:
-                    break
-                time.sleep(0.1)
-            assert [m["To"] for m in inbox.messages] == ["reader@example.org"]
-    finally:
-        controller.stop()
+            assert r.status_code in (200, 303), r.text
+            cookies = client.cookies
+        # the session works whichever worker answers: fresh connections each time
+        for _ in range(12):
+            with httpx.Client(base_url=base, cookies=cookies, timeout=30) as fresh:
+                answer = fresh.get("/officer", headers={"connection": "close"})
+            assert answer.status_code == 200
+            assert "Log in" not in answer.text
+
+        # a message put in the outbox is delivered by the supervising process
+        database = connect(f"sqlite:///{db}")
+        SqlWebStores(database).outbox.add_many(
+            [
+                OutboxMessage(
+                    id="a" * 32,
+                    kind=MailKind.RESULT,
+                    contest_id="nec-2026",
+                    to="reader@example.org",
+                    subject="Result",
+                    body="The result is declared.",
+                    created_at=datetime.now(UTC),
+                )
+            ]
+        )
+        database.dispose()
+        for _ in range(200):
+            if inbox.messages:
+                break
+            time.sleep(0.1)
+        assert [m["To"] for m in inbox.messages] == ["reader@example.org"]
