@@ -125,6 +125,13 @@ class PeopleRepository(Protocol):
     def find(self, person_id: PersonId) -> Person | None: ...
     def memberships_of(self, person_id: PersonId) -> tuple[Membership, ...]: ...
 
+    def all(self, organisation_id: OrganisationId) -> Iterator[Person]:
+        """Every person of the organisation (contact details, no memberships), by id.
+
+        For a mailing to many of them: one pass instead of a lookup per person.
+        """
+        ...
+
     def iter_with_memberships(
         self, organisation_id: OrganisationId
     ) -> Iterator[tuple[Person, tuple[Membership, ...]]]:

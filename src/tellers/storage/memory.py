@@ -268,6 +268,14 @@ class _People:
     def memberships_of(self, person_id: PersonId) -> tuple[Membership, ...]:
         return self._memberships.get(person_id) or ()
 
+    def all(self, organisation_id: OrganisationId) -> Iterator[Person]:
+        return iter(
+            sorted(
+                (p for p in self._people.values() if p.organisation_id == organisation_id),
+                key=lambda p: p.id,
+            )
+        )
+
     def iter_with_memberships(
         self, organisation_id: OrganisationId
     ) -> Iterator[tuple[Person, tuple[Membership, ...]]]:

@@ -776,6 +776,19 @@ class _People(_Repo):
         )
         return tuple(_membership(r) for r in cur.fetchall())
 
+    def all(self, organisation_id: OrganisationId) -> Iterator[Person]:
+        for row in self.uow.stream(
+            "SELECT id, name, email, address FROM people WHERE organisation_id = ? ORDER BY id",
+            (organisation_id,),
+        ):
+            yield Person(
+                id=PersonId(row[0]),
+                organisation_id=organisation_id,
+                name=row[1],
+                email=row[2],
+                address=row[3],
+            )
+
     def iter_with_memberships(
         self, organisation_id: OrganisationId
     ) -> Iterator[tuple[Person, tuple[Membership, ...]]]:
