@@ -76,9 +76,7 @@ def test_two_workers_share_sessions_and_the_supervisor_delivers_mail(tmp_path: P
             seen += line
         text = seen.decode()
         credentials = [
-            line.split()
-            for line in text.splitlines()
-            if line.startswith("  ") and " / " in line
+            line.split() for line in text.splitlines() if line.startswith("  ") and " / " in line
         ]
         officer_id, _, password = next(c for c in credentials if "returning" in c[0])
         with httpx.Client(base_url=base, timeout=30) as client:
