@@ -148,3 +148,76 @@ def test_the_switch_interval_is_short_while_any_prefetch_runs_and_restored_after
         assert sys.getswitchinterval() == SWITCH_INTERVAL
         assert list(outer) == [0, 1, 2]
     assert sys.getswitchinterval() == before
+
+
+def test_opening_voting_that_fails_part_way_leaves_no_cursor_thread_or_setting_behind(
+    uow: SqlUnitOfWork,
+) -> None:
+    """The roll is written as it is decided, from a stream of the people; the database
+    refuses a roll row after the first chunk (a real trigger). Nothing is stored, the
+    stream's cursor is closed in its own transaction (not later by the garbage collector,
+    when it could close another transaction's cursor on the pooled connection), no thread
+    runs on and the switch interval is back."""
+    import gc
+    import sys
+
+    from tellers.domain.ids import OrganisationId
+    from tellers.services import contests
+
+    _org(uow)
+    n = 6 * CHUNK  # more than the row maker and the stream read ahead
+    people.import_people(uow=uow, clock=CLOCK, officer=RO, organisation_id="org", rows=_members(n))
+    spec = {
+        "kind": "motion",
+        "title": "Confidence",
+        "question": "That this party has confidence in its leader.",
+        "motion": {"binding": False},
+        "electorate": {"version": "t-1", "sections": [{"name": "members", "kind": "member"}]},
+    }
+    contests.create_contest(
+        uow=uow, clock=CLOCK, officer=RO, organisation_id="org", contest_id="c", spec=spec
+    )
+    refused = f"p{CHUNK + 5:07d}"
+    with uow:
+        cur = uow.cursor()
+        if uow.sqlite:
+            cur.execute(
+                "CREATE TRIGGER refuse_roll BEFORE INSERT ON roll "
+                f"WHEN NEW.person_id = '{refused}' BEGIN SELECT RAISE(ABORT, 'refused'); END"
+            )
+        else:
+            cur.execute(
+                "CREATE FUNCTION refuse_roll() RETURNS trigger LANGUAGE plpgsql AS "
+                "$$ BEGIN RAISE EXCEPTION 'refused'; END $$"
+            )
+            cur.execute(
+                "CREATE TRIGGER refuse_roll BEFORE INSERT ON roll FOR EACH ROW "
+                f"WHEN (NEW.person_id = '{refused}') EXECUTE FUNCTION refuse_roll()"
+            )
+        uow.commit()
+    before_threads = threading.active_count()
+    switch = sys.getswitchinterval()
+
+    with pytest.raises(Exception, match="refused") as raised:
+        contests.open_voting(uow=uow, clock=CLOCK, officer=RO, contest_id="c")
+    assert threading.active_count() == before_threads
+    assert sys.getswitchinterval() == switch
+    with uow:
+        assert int(uow.one("SELECT COUNT(*) FROM roll")[0]) == 0
+        assert uow.one("SELECT phase FROM contests WHERE id = 'c'")[0] != "voting open"
+    # the connection goes back to the pool (as the web does after an error) while the
+    # error -- and whatever its traceback holds -- is still alive; another unit of work
+    # takes it and streams the same people while a collection runs in the middle
+    uow.close()
+    second = SqlUnitOfWork(uow.database)
+    try:
+        with second:
+            seen = 0
+            for _ in second.people.all(OrganisationId("org")):
+                seen += 1
+                if seen == 1:
+                    gc.collect()
+        assert seen == n
+    finally:
+        second.close()
+    del raised

@@ -668,7 +668,13 @@ def open_voting(*, uow: UnitOfWork, clock: Clock, officer: OfficerId, contest_id
                     reason=decision.reason,
                 )
 
-        uow.roll.add_many(entries())
+        try:
+            uow.roll.add_many(entries())
+        finally:
+            # the stream's cursor closed here, in this transaction, come what may
+            close = getattr(people, "close", None)
+            if close is not None:
+                close()
         eligible = sum(sections.values())
         opened = contest.open_voting(roll_size=eligible)
         uow.credentials.set_key(contest.id, new_election_key())

@@ -23,6 +23,7 @@ without the thread (after the chunks made before it).
 
 from __future__ import annotations
 
+import contextlib
 import queue
 import sys
 import threading
@@ -77,11 +78,16 @@ def prefetched(
     ``producer``, if given, holds the producing thread's identifier while it runs (so
     the caller can refuse that thread's statements). Leaving the ``with`` block early (an
     exception in the consumer, a ``break``) stops the producer at its next item and waits
-    for it, so nothing runs on after the block.
+    for it, so nothing runs on after the block. Either way the items' iterator is closed
+    before the block is left, in the calling thread: a generator reading a database
+    stream then closes its cursor inside the transaction it belongs to, not later, when
+    the garbage collector gets to it, on a connection that may serve another
+    transaction by then.
     """
     handover: queue.Queue[object] = queue.Queue(maxsize=ahead)
     stop = threading.Event()
     failure: list[BaseException] = []
+    it = iter(items)
 
     def give(item: object) -> bool:
         while not stop.is_set():
@@ -96,7 +102,7 @@ def prefetched(
         if producer is not None:
             producer.append(threading.get_ident())
         try:
-            for item in items:
+            for item in it:
                 if not give(item):
                     return
         except BaseException as err:  # noqa: BLE001 -- handed to the consumer, raised there
@@ -108,18 +114,32 @@ def prefetched(
             item = handover.get()
             if item is _DONE:
                 if failure:
-                    raise failure[0]
+                    # popped, not just raised: the list is in the producer's frame, which
+                    # the error's traceback holds, and a cycle would keep the producer's
+                    # generators (and their open cursors) alive until a garbage collection
+                    raise failure.pop()
                 return
             yield item  # type: ignore[misc]
 
     thread = threading.Thread(target=produce, name="tellers-prefetch", daemon=True)
     _shorten_switch_interval()
-    thread.start()
     try:
+        thread.start()
         yield consume()
     finally:
         stop.set()
-        thread.join()
+        while thread.is_alive():
+            # empty the handover so a producer waiting to put returns at once
+            with contextlib.suppress(queue.Empty):
+                while True:
+                    handover.get_nowait()
+            thread.join(0.01)
         _restore_switch_interval()
-        if producer is not None and thread.ident is not None:
+        if producer is not None and thread.ident in producer:
             producer.remove(thread.ident)
+        close = getattr(it, "close", None)
+        if close is not None:
+            # a failed transaction may refuse the cursor's CLOSE; the error being
+            # raised (if any) is the one that matters
+            with contextlib.suppress(Exception):
+                close()

@@ -32,6 +32,7 @@ contest's ballots, roll and credentials in key order in the same transaction
 
 from __future__ import annotations
 
+import itertools
 import json
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -81,6 +82,9 @@ CHUNK = 20_000
 """Rows per ``executemany`` batch in bulk loads."""
 
 _ITER_BATCH = 20_000
+
+_STREAM_NUMBERS = itertools.count(1)
+"""Numbers for the names of PostgreSQL stream cursors, unique in the process."""
 
 
 def _chunks(rows: Iterable[tuple[Any, ...]], size: int = CHUNK) -> Iterator[list[tuple[Any, ...]]]:
@@ -145,7 +149,6 @@ class SqlUnitOfWork:
         self._outbox = _Outbox(self)
         self._officers = _Officers(self)
         self._tx_hooks: list[Callable[[], None]] = []
-        self._streams = 0
         self._big_cache = False
         self.reseal: set[ContestId] = set()
         self._producers: list[int] = []
@@ -292,12 +295,13 @@ class SqlUnitOfWork:
         """
         self.cursor()
         self._bulk_cache()
-        self._streams += 1
         if self.sqlite:
             local = self._driver.cursor()
             local.execute(text, params)
             return self._sqlite_rows(local)
-        named = self._driver.cursor(name=f"tellers_stream_{self._streams}")
+        # a name no other stream of this process has had: a cursor closed late (after its
+        # transaction) can then never close another unit of work's on a pooled connection
+        named = self._driver.cursor(name=f"tellers_stream_{next(_STREAM_NUMBERS)}")
         named.itersize = _ITER_BATCH
         named.execute(self.sql(text), params)
         return self._postgresql_rows(named)
@@ -808,22 +812,28 @@ class _People(_Repo):
     ) -> Iterator[tuple[Person, tuple[Membership, ...]]]:
         current: Person | None = None
         ms: list[Membership] = []
-        for row in rows:
-            if current is None or row[0] != current.id:
-                if current is not None:
-                    yield current, tuple(ms)
-                current = Person(
-                    id=PersonId(row[0]),
-                    organisation_id=organisation_id,
-                    name=row[1],
-                    email=row[2],
-                    address=row[3],
-                )
-                ms = []
-            if row[4] is not None:
-                ms.append(_membership(row[4:]))
-        if current is not None:
-            yield current, tuple(ms)
+        try:
+            for row in rows:
+                if current is None or row[0] != current.id:
+                    if current is not None:
+                        yield current, tuple(ms)
+                    current = Person(
+                        id=PersonId(row[0]),
+                        organisation_id=organisation_id,
+                        name=row[1],
+                        email=row[2],
+                        address=row[3],
+                    )
+                    ms = []
+                if row[4] is not None:
+                    ms.append(_membership(row[4:]))
+            if current is not None:
+                yield current, tuple(ms)
+        finally:
+            # closing this closes the stream (its cursor) at once, in this transaction
+            close = getattr(rows, "close", None)
+            if close is not None:
+                close()
 
     def seat_holders(self, body_ids: Iterable[BodyId], on: date) -> frozenset[PersonId]:
         bodies = sorted(set(body_ids))
