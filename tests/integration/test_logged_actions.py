@@ -347,3 +347,75 @@ def test_reading_the_marked_register_is_logged_in_the_same_transaction(
         verify_audit_log(uow=uow)
     finally:
         uow.close()
+
+
+def test_wrong_passwords_sent_at_once_all_count_towards_the_lock_out(database: Database) -> None:
+    """Ten wrong passwords at the same moment against a limit of five: the failures are
+    counted in one transaction each, so the account ends locked, once, with one entry
+    (counted in memory and saved back, they overwrote each other and never locked it)."""
+    import threading
+
+    setup = SqlUnitOfWork(database)
+    store = SqlWebStores(database).officers
+    policy = LockoutPolicy(attempts=5)
+
+    @contextmanager
+    def units() -> Iterator[SqlUnitOfWork]:
+        unit = SqlUnitOfWork(database)
+        try:
+            yield unit
+        finally:
+            unit.close()
+
+    try:
+        officers.appoint_officer(
+            uow=setup,
+            clock=CLOCK,
+            officer=RO,
+            officer_id="obs",
+            name="Obs",
+            role=OfficerRole.OBSERVER,
+            password="the right password",  # noqa: S106 - a test officer's
+        )
+        start = threading.Barrier(10)
+        outcomes: list[str] = []
+
+        def guess(n: int) -> None:
+            start.wait()
+            try:
+                officers.authenticate(
+                    officers=store,
+                    clock=CLOCK,
+                    officer_id="obs",
+                    password=f"wrong guess {n}",
+                    policy=policy,
+                    uow=units,
+                )
+            except officers.AuthenticationError as err:
+                outcomes.append(type(err).__name__)
+
+        threads = [threading.Thread(target=guess, args=(n,)) for n in range(10)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert len(outcomes) == 10
+        assert outcomes.count("LoginRefused") == 4
+        assert outcomes.count("AccountLocked") == 6
+        locked = store.find(OfficerId("obs"))
+        assert locked is not None
+        assert locked.is_locked(CLOCK.now())
+        assert [a for _, a, _ in _audit(setup)].count("officer_locked_out") == 1
+        # and the right password is refused while the lock lasts
+        with pytest.raises(officers.AccountLocked):
+            officers.authenticate(
+                officers=store,
+                clock=CLOCK,
+                officer_id="obs",
+                password="the right password",  # noqa: S106
+                policy=policy,
+                uow=units,
+            )
+        verify_audit_log(uow=setup)
+    finally:
+        setup.close()

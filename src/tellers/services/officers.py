@@ -19,6 +19,7 @@ import contextlib
 import functools
 from collections.abc import Callable
 from contextlib import AbstractContextManager
+from datetime import datetime
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
@@ -109,27 +110,43 @@ def appoint_officer(
     return appointed
 
 
-def _lock(uow: UnitOfWork, clock: Clock, locked: Officer, policy: LockoutPolicy) -> None:
-    """Store the locked account with its audit entry, in one transaction.
+def _count_failure(
+    uow: UnitOfWork, clock: Clock, officer_id: OfficerId, now: datetime, policy: LockoutPolicy
+) -> bool:
+    """Count one failed log-in, in one transaction; return whether the account is locked.
 
-    The entry is the account's own (nobody else is known to have acted): which account,
-    after how many failures, until when; never the password tried.
+    The account is read, counted and saved in the same transaction (its row locked on
+    PostgreSQL; SQLite's write lock taken first), so failures racing each other all count:
+    ten wrong passwords sent at once against a limit of five lock the account, instead of
+    each request saving its own "one more failure" over the others'. A failure that locks
+    the account is stored with its audit entry -- the account's own (nobody else is known
+    to have acted): which account, after how many failures, until when; never the
+    password tried.
     """
-    assert locked.locked_until is not None
     with uow:
-        uow.officers.save(locked)
-        record(
-            uow,
-            clock=clock,
-            officer=locked.id,
-            action="officer_locked_out",
-            parameters={
-                "officer": locked.id,
-                "failed_logins": policy.attempts,
-                "locked_until": locked.locked_until.isoformat(),
-            },
-        )
+        current = uow.officers.find(officer_id)
+        if current is None:
+            return False
+        if current.is_locked(now):
+            return True  # locked meanwhile by another failure
+        after = current.after_failure(now, policy)
+        uow.officers.save(after)
+        locked = after.is_locked(now)
+        if locked:
+            assert after.locked_until is not None
+            record(
+                uow,
+                clock=clock,
+                officer=after.id,
+                action="officer_locked_out",
+                parameters={
+                    "officer": after.id,
+                    "failed_logins": policy.attempts,
+                    "locked_until": after.locked_until.isoformat(),
+                },
+            )
         uow.commit()
+    return locked
 
 
 def authenticate(
@@ -143,9 +160,9 @@ def authenticate(
 ) -> Officer:
     """Check an officer's password, counting failures towards a lock-out.
 
-    ``uow`` opens a unit of work (the web context's pool): when a failure locks the
-    account, the lock and its audit entry are written through it in one transaction. It
-    is opened only then, so an ordinary log-in, with its slow hash, holds no connection.
+    ``uow`` opens a unit of work (the web context's pool): a failure is counted through
+    it in one transaction (:func:`_count_failure`), with the audit entry of a lock-out.
+    It is opened only after the slow hash, so no log-in holds a connection meanwhile.
 
     Raises:
         LoginRefused: unknown id or wrong password.
@@ -169,13 +186,11 @@ def authenticate(
     try:
         _HASHER.verify(found.password_hash, password)
     except (VerifyMismatchError, VerificationError, InvalidHashError) as err:
-        after = found.after_failure(now, policy)
-        if after.is_locked(now):
-            with uow() as unit:
-                _lock(unit, clock, after, policy)
+        with uow() as unit:
+            locked = _count_failure(unit, clock, found.id, now, policy)
+        if locked:
             msg = "too many failed log-ins: this account is now locked for a while"
             raise AccountLocked(msg) from err
-        officers.save(after)
         msg = "wrong officer id or password"
         raise LoginRefused(msg) from err
     updated = found.after_success()
