@@ -137,11 +137,8 @@ class CastBatcher:
         return future.result()
 
     def _submit(self, pending: _Pending) -> None:
-        if not self._threads:
-            self._start()
-        self._queue.put(pending)
-
-    def _start(self) -> None:
+        # under the lock: a cast is either queued before close() puts the stop marks, so
+        # a writer takes it, or refused (never left behind them, unanswered)
         with self._start_lock:
             if self._closed:
                 msg = "the cast batcher is closed"
@@ -152,16 +149,29 @@ class CastBatcher:
                 )
                 thread.start()
                 self._threads.append(thread)
+            self._queue.put(pending)
 
     def close(self) -> None:
         """Finish the casts already handed in, then stop the writer threads."""
         with self._start_lock:
             self._closed = True
             threads, self._threads = self._threads, []
-        for _ in threads:
-            self._queue.put(_STOP)
+            for _ in threads:
+                self._queue.put(_STOP)
         for thread in threads:
             thread.join()
+        # anything a writer did not take (a writer that died) is answered, not left waiting
+        left: list[_Pending] = []
+        while True:
+            try:
+                item = self._queue.get_nowait()
+            except queue.Empty:
+                break
+            if isinstance(item, _Pending):
+                left.append(item)
+        if left:
+            closed = RuntimeError("the cast batcher closed before this cast was attempted")
+            self._wake(left, dict.fromkeys(range(len(left)), closed))
 
     # -- the writers' side ------------------------------------------------------------
 
