@@ -11,7 +11,10 @@ transaction, then wakes each request with its own outcome: its receipt, or the
 :class:`~tellers.domain.errors.VotingError` that refused it (an unknown, voided or used
 code, a wrong channel, bad marks), which the routes turn into the same JSON error code or
 page message as before. No request is answered before its group has committed, so every
-201 and every receipt page is durable.
+201 and every receipt page is as durable as a commit of the database: on PostgreSQL
+(``synchronous_commit=on``) on disk; on SQLite (WAL, ``synchronous=NORMAL``, see
+:mod:`tellers.storage.sql.engine`) safe from a crash of the process, and from a power
+loss once the log has been synced at a checkpoint.
 
 **A group that fails is retried one cast at a time.** If the group's transaction fails
 for anything that is not one voter's own mistake (the poll closed, a storage error, a

@@ -13,8 +13,10 @@ It is not used on SQLite: there the database work runs in this process, and a
 ``sqlite3`` statement gives up the GIL around each row's step, so a busy producer thread
 would make every row wait for the interpreter's switch interval.
 
-The producer must not touch the connection: the chunks come from plain Python (files,
-lists, generators that compute); the unit of work refuses statements from the producing
+The producer must not run statements of its own: the chunks come from plain Python
+(files, lists, generators that compute, or a database stream opened beforehand by the
+calling thread, whose fetches psycopg orders with the ``COPY``: the connection's lock is
+held for a whole ``COPY`` block); the unit of work refuses statements from the producing
 thread (:meth:`~tellers.storage.sql.uow.SqlUnitOfWork.cursor`), so a producer that tries
 fails loudly rather than interleaving with a ``COPY``. An exception raised while producing
 is raised again in the calling thread, as itself, at the point it would have been seen
