@@ -6,8 +6,8 @@ the marked register. Failures are real: a trigger makes the database refuse a ro
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, date, datetime
 
 import pytest
@@ -22,7 +22,7 @@ from tellers.services.audit import verify_audit_log
 from tellers.services.people import MembershipRow, PersonRow
 from tellers.storage.memory import FixedClock
 from tellers.storage.sql import Database, SqlUnitOfWork
-from tellers.storage.sql.web import SqlWebStores
+from tellers.storage.sql.web import SqlOfficers, SqlWebStores
 
 RO = OfficerId("returning-officer")
 CLOCK = FixedClock(datetime(2026, 6, 1, 9, 0, tzinfo=UTC))
@@ -115,6 +115,18 @@ def _counts(uow: SqlUnitOfWork) -> tuple[int, int, int]:
             int(uow.one("SELECT COUNT(*) FROM web_outbox")[0]),
             int(uow.one("SELECT COUNT(*) FROM audit")[0]),
         )
+
+
+def _log_in(
+    store: SqlOfficers,
+    units: Callable[[], AbstractContextManager[SqlUnitOfWork]],
+    policy: LockoutPolicy,
+    password: str,
+) -> None:
+    """An observer's log-in attempt (``obs``) through the service."""
+    officers.authenticate(
+        officers=store, clock=CLOCK, officer_id="obs", password=password, policy=policy, uow=units
+    )
 
 
 def _audit(uow: SqlUnitOfWork) -> list[tuple[str, str, dict[str, object]]]:
@@ -277,24 +289,10 @@ def test_a_lock_out_is_logged_without_the_password_tried(database: Database) -> 
         guesses = ["guess number 1", "guess number 2", "guess number 3"]
         for guess in guesses[:2]:
             with pytest.raises(officers.LoginRefused):
-                officers.authenticate(
-                    officers=store,
-                    clock=CLOCK,
-                    officer_id="obs",
-                    password=guess,
-                    policy=policy,
-                    uow=units,
-                )
+                _log_in(store, units, policy, guess)
         assert [a for _, a, _ in _audit(uow)] == ["appoint_officer"]  # failures only count
         with pytest.raises(officers.AccountLocked):
-            officers.authenticate(
-                officers=store,
-                clock=CLOCK,
-                officer_id="obs",
-                password=guesses[2],
-                policy=policy,
-                uow=units,
-            )
+            _log_in(store, units, policy, guesses[2])
         locked = store.find(OfficerId("obs"))
         assert locked is not None
         assert locked.is_locked(CLOCK.now())
@@ -383,14 +381,7 @@ def test_wrong_passwords_sent_at_once_all_count_towards_the_lock_out(database: D
         def guess(n: int) -> None:
             start.wait()
             try:
-                officers.authenticate(
-                    officers=store,
-                    clock=CLOCK,
-                    officer_id="obs",
-                    password=f"wrong guess {n}",
-                    policy=policy,
-                    uow=units,
-                )
+                _log_in(store, units, policy, f"wrong guess {n}")
             except officers.AuthenticationError as err:
                 outcomes.append(type(err).__name__)
 
@@ -408,14 +399,7 @@ def test_wrong_passwords_sent_at_once_all_count_towards_the_lock_out(database: D
         assert [a for _, a, _ in _audit(setup)].count("officer_locked_out") == 1
         # and the right password is refused while the lock lasts
         with pytest.raises(officers.AccountLocked):
-            officers.authenticate(
-                officers=store,
-                clock=CLOCK,
-                officer_id="obs",
-                password="the right password",  # noqa: S106
-                policy=policy,
-                uow=units,
-            )
+            _log_in(store, units, policy, "the right password")
         verify_audit_log(uow=setup)
     finally:
         setup.close()
