@@ -647,7 +647,6 @@ def open_voting(*, uow: UnitOfWork, clock: Clock, officer: OfficerId, contest_id
         check_transition(contest.phase, Phase.VOTING_OPEN, action="open voting")
         rule = contest.electorate
         sections: Counter[str] = Counter()
-        decided = [0]
 
         people = uow.people.iter_with_memberships(contest.organisation_id)
 
@@ -657,7 +656,6 @@ def open_voting(*, uow: UnitOfWork, clock: Clock, officer: OfficerId, contest_id
             # started here, so this only reads its rows)
             for person, memberships in people:
                 decision = rule.decide(person.id, memberships)
-                decided[0] += 1
                 if decision.section is not None:
                     sections[decision.section] += 1
                 yield RollEntry(
@@ -669,7 +667,7 @@ def open_voting(*, uow: UnitOfWork, clock: Clock, officer: OfficerId, contest_id
                 )
 
         try:
-            uow.roll.add_many(entries())
+            decided = uow.roll.add_many(entries())
         finally:
             # the stream's cursor closed here, in this transaction, come what may
             close = getattr(people, "close", None)
@@ -688,7 +686,7 @@ def open_voting(*, uow: UnitOfWork, clock: Clock, officer: OfficerId, contest_id
             electorate_version=rule.version,
             precedence=rule.precedence,
             eligible=eligible,
-            refused=decided[0] - eligible,
+            refused=decided - eligible,
             eligible_by_section={s.name: sections.get(s.name, 0) for s in rule.sections},
             ballot=list(opened.options()),
         )

@@ -79,7 +79,6 @@ def issue_credentials_in(
     # appended to rather than split at random places (ids say nothing about anyone,
     # and the credential rows name their holder anyway)
     ids = sorted(random_hexes(len(due), 128))
-    papers = [0]
 
     def made() -> Iterator[Credential]:
         # plain computation, a chunk of codes at a time: a store may run this ahead
@@ -108,10 +107,9 @@ def issue_credentials_in(
                     code_hash=hash_code(code),
                     paper_number=number,
                 )
-        papers[0] = paper - first_paper
 
     added = uow.credentials.add_many(made())
-    last_paper = first_paper + papers[0] - 1
+    papers = sum(1 for c in issued if c.paper_number is not None)
     record(
         uow,
         clock=clock,
@@ -120,9 +118,9 @@ def issue_credentials_in(
         parameters={
             "contest": cid,
             "issued": added,
-            "papers": papers[0],
-            "first_paper": first_paper if papers[0] else None,
-            "last_paper": last_paper if papers[0] else None,
+            "papers": papers,
+            "first_paper": first_paper if papers else None,
+            "last_paper": first_paper + papers - 1 if papers else None,
         },
     )
     return tuple(issued)

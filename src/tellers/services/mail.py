@@ -77,14 +77,20 @@ def _people_among(
     return (p for p in uow.people.all(organisation_id) if p.id in wanted)
 
 
-def _letters(
+def _queue(
+    uow: UnitOfWork,
     clock: Clock,
+    officer: OfficerId,
+    action: str,
     kind: MailKind,
     contest_id: str,
     subject: str,
     letters: Iterable[tuple[Person, str]],
-) -> tuple[list[OutboxMessage], int]:
-    """The messages of a mailing, and how many of its people have no e-mail address."""
+) -> QueueSummary:
+    """Queue a mailing and its audit entry, in the caller's open transaction.
+
+    People with no e-mail address are counted, not mailed.
+    """
     messages: list[OutboxMessage] = []
     missing = 0
     for person, body in letters:
@@ -92,24 +98,19 @@ def _letters(
             missing += 1
             continue
         messages.append(_message(clock, kind, contest_id, person.email, subject, body))
-    return messages, missing
-
-
-def _log(
-    uow: UnitOfWork, clock: Clock, officer: OfficerId, action: str, contest: str, s: QueueSummary
-) -> None:
-    """The audit entry of a queueing, in the caller's open transaction."""
+    summary = QueueSummary(queued=uow.outbox.add_many(messages), without_address=missing)
     record(
         uow,
         clock=clock,
         officer=officer,
         action=action,
         parameters={
-            "contest": contest,
-            "queued": s.queued,
-            "without_address": s.without_address,
+            "contest": contest_id,
+            "queued": summary.queued,
+            "without_address": summary.without_address,
         },
     )
+    return summary
 
 
 def queue_invitations(
@@ -152,15 +153,16 @@ def queue_invitations(
                 "ask you for it. Your vote is secret: the code is not linked to your ballot.\n"
             )
 
-        messages, missing = _letters(
+        summary = _queue(
+            uow,
             clock,
+            officer,
+            "queue_invitations",
             MailKind.INVITATION,
             contest.id,
             f"Your vote: {contest.title}",
             (invitation(p) for p in _people_among(uow, contest.organisation_id, by_person)),
         )
-        summary = QueueSummary(queued=uow.outbox.add_many(messages), without_address=missing)
-        _log(uow, clock, officer, "queue_invitations", contest_id, summary)
         uow.commit()
     return summary
 
@@ -198,15 +200,16 @@ def queue_reminders(
                 "If you have voted in the last few minutes, please ignore this message.\n"
             )
 
-        messages, missing = _letters(
+        summary = _queue(
+            uow,
             clock,
+            officer,
+            "queue_reminders",
             MailKind.REMINDER,
             contest.id,
             f"Reminder: {contest.title}",
             (reminder(p) for p in _people_among(uow, contest.organisation_id, waiting)),
         )
-        summary = QueueSummary(queued=uow.outbox.add_many(messages), without_address=missing)
-        _log(uow, clock, officer, "queue_reminders", contest_id, summary)
         uow.commit()
     return summary
 
@@ -235,8 +238,11 @@ def queue_result_notice(
         eligible = {person_id for person_id, _ in uow.roll.eligible(contest.id)}
         text = declared[0]
         link = f"{base_url.rstrip('/')}/contests/{contest.id}/results"
-        messages, missing = _letters(
+        summary = _queue(
+            uow,
             clock,
+            officer,
+            "queue_result_notice",
             MailKind.RESULT,
             contest.id,
             f"Result: {contest.title}",
@@ -249,8 +255,6 @@ def queue_result_notice(
                 for p in _people_among(uow, contest.organisation_id, eligible)
             ),
         )
-        summary = QueueSummary(queued=uow.outbox.add_many(messages), without_address=missing)
-        _log(uow, clock, officer, "queue_result_notice", contest_id, summary)
         uow.commit()
     return summary
 

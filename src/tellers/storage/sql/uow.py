@@ -688,24 +688,31 @@ def _membership(row: Sequence[Any]) -> Membership:
     )
 
 
+def _person_row(p: Person) -> tuple[Any, ...]:
+    return (p.id, p.organisation_id, p.name, p.email, p.address)
+
+
 class _People(_Repo):
-    def add_many(self, people: Iterable[Person]) -> int:
+    def _organisations_check(self) -> Callable[[list[tuple[Any, ...]]], None]:
+        """A check of a chunk of person rows: each organisation they name is looked up
+        once, so a missing one is NotFound by name rather than a foreign-key failure."""
         checked: set[str] = set()
         orgs = self.uow.organisations
 
         def check(chunk: list[tuple[Any, ...]]) -> None:
-            # each organisation named is looked up once, so a missing one is NotFound
-            # by name rather than a foreign-key failure
             for org in {row[1] for row in chunk} - checked:
                 orgs.get(OrganisationId(org))
                 checked.add(org)
 
+        return check
+
+    def add_many(self, people: Iterable[Person]) -> int:
         return self._bulk(
             "people",
             _PERSON_COLUMNS,
-            ((p.id, p.organisation_id, p.name, p.email, p.address) for p in people),
+            (_person_row(p) for p in people),
             "person",
-            check,
+            self._organisations_check(),
         )
 
     def add_with_memberships(
@@ -721,7 +728,7 @@ class _People(_Repo):
             person_rows: list[tuple[Any, ...]] = []
             membership_rows: list[tuple[Any, ...]] = []
             for p, ms in people:
-                person_rows.append((p.id, p.organisation_id, p.name, p.email, p.address))
+                person_rows.append(_person_row(p))
                 membership_rows.extend(_membership_row(m) for m in ms)
                 if len(person_rows) == CHUNK:
                     yield person_rows, membership_rows
@@ -729,14 +736,12 @@ class _People(_Repo):
             if person_rows:
                 yield person_rows, membership_rows
 
-        checked: set[str] = set()
+        check = self._organisations_check()
         added = added_m = 0
         uow = self.uow
         with uow.produced(chunks()) as made:
             for person_rows, membership_rows in made:
-                for org in {row[1] for row in person_rows} - checked:
-                    uow.organisations.get(OrganisationId(org))
-                    checked.add(org)
+                check(person_rows)
                 with self._bulk_errors("person"):
                     added += uow.insert_chunk("people", _PERSON_COLUMNS, person_rows)
                 with self._bulk_errors("membership"):
