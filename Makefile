@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: setup demo test check bench
+.PHONY: setup browser demo test check bench
 
 setup: $(VENV)/.installed
 
@@ -16,7 +16,11 @@ $(VENV)/.installed: pyproject.toml
 demo: setup
 	$(BIN)/tellers demo
 
-test: setup
+# Debian's Chromium and axe-core for the browser tests (each installed only if missing)
+browser:
+	scripts/install-browser
+
+test: setup browser
 	scripts/check
 
 bench: setup
